@@ -1,0 +1,170 @@
+// Command montecarlo prices a European call option by Monte Carlo over all
+// ranks of an MPI job and checks the price against the Black-Scholes
+// formula.
+//
+// Rank 0 hands out task numbers through one channel; every rank, rank 0
+// included, simulates its tasks and sends per-task sums back through a
+// second channel; rank 0 adds them up in task order. Each task seeds its own
+// generator from (-seed, task number), so the price is bit-identical on any
+// number of ranks, and equal to a sequential run.
+//
+//	mpirun -n 2 ./montecarlo
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+)
+
+const about = `Prices a European call option by Monte Carlo on every rank and compares the
+price with the Black-Scholes formula. The result is bit-identical whatever
+the number of ranks.`
+
+// config is the command line.
+type config struct {
+	option   option
+	tasks    int
+	samples  int
+	seed     uint64
+	out      string
+	progress string
+}
+
+func main() {
+	var cfg config
+	fs := flag.NewFlagSet("montecarlo", flag.ContinueOnError)
+	fs.Float64Var(&cfg.option.Spot, "spot", 100, "stock price today")
+	fs.Float64Var(&cfg.option.Strike, "strike", 110, "strike price")
+	fs.Float64Var(&cfg.option.Rate, "rate", 0.05, "risk-free interest rate (continuously compounded, per year)")
+	fs.Float64Var(&cfg.option.Vol, "vol", 0.2, "volatility (per square-root year)")
+	fs.Float64Var(&cfg.option.Maturity, "maturity", 1, "time to maturity in years")
+	fs.IntVar(&cfg.tasks, "tasks", 200, "number of tasks")
+	fs.IntVar(&cfg.samples, "samples", 250_000, "paths per task")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed; task i uses the stream (seed, i)")
+	fs.StringVar(&cfg.out, "out", "", "also write the result to this JSON `file`")
+	progress := progressFlag(fs)
+	parseFlags(fs, about, os.Args[1:], func() error {
+		cfg.progress = *progress
+		return cfg.check()
+	})
+
+	if err := mpichan.Init(); err != nil {
+		fmt.Fprintln(os.Stderr, "montecarlo:", err)
+		os.Exit(1)
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "montecarlo: rank %d: %v\n", mpichan.Rank(), err)
+		mpichan.World().Abort(1) // do not leave the other ranks waiting
+	}
+	mpichan.Finalize()
+}
+
+func (c config) check() error {
+	switch {
+	case c.tasks < 1 || c.tasks > 1<<30:
+		return fmt.Errorf("-tasks %d: must be between 1 and 2^30", c.tasks)
+	case c.samples < 2:
+		return fmt.Errorf("-samples %d: must be at least 2", c.samples)
+	}
+	if err := c.option.check(); err != nil {
+		return err
+	}
+	return checkProgress(c.progress)
+}
+
+// run is the job on one rank.
+func run(cfg config) error {
+	ctx := context.Background()
+	world := mpichan.World()
+	tasks, err := mpichan.New[int64](world, mpichan.Options{Capacity: 64, FrameSize: 8})
+	if err != nil {
+		return err
+	}
+	results, err := mpichan.New[taskResult](world, mpichan.Options{Capacity: 64, FrameSize: 24})
+	if err != nil {
+		return err
+	}
+	if mpichan.Rank() == 0 {
+		err = host(ctx, cfg, tasks, results)
+	} else {
+		err = work(ctx, cfg, tasks, results)
+	}
+	if err != nil {
+		return err
+	}
+	return errors.Join(results.Free(), tasks.Free())
+}
+
+// work takes tasks until none is left and sends back one result for each.
+func work(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], results *mpichan.Channel[taskResult]) error {
+	for id := range tasks.All(ctx) {
+		if err := results.Put(ctx, simulateTask(cfg.option, cfg.seed, id, cfg.samples)); err != nil {
+			return err
+		}
+	}
+	return tasks.Err()
+}
+
+// host is rank 0: it claims all tasks and results up front, puts the tasks
+// from one goroutine, works on them from another, and collects the results.
+func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], results *mpichan.Channel[taskResult]) error {
+	start := time.Now()
+	if err := errors.Join(tasks.Claim(cfg.tasks), results.Claim(cfg.tasks)); err != nil {
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() {
+		for id := range int64(cfg.tasks) {
+			if err := tasks.Put(ctx, id); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	go func() { errc <- work(ctx, cfg, tasks, results) }()
+
+	perTask := make([]taskResult, cfg.tasks)
+	bar := newProgress(cfg.progress, "montecarlo", "tasks", int64(cfg.tasks))
+	for r := range results.All(ctx) {
+		if r.ID < 0 || r.ID >= int64(cfg.tasks) {
+			return fmt.Errorf("result for unknown task %d", r.ID)
+		}
+		perTask[r.ID] = r
+		bar.Add(1)
+	}
+	bar.Finish()
+	if err := errors.Join(results.Err(), <-errc, <-errc); err != nil {
+		return err
+	}
+
+	e := combine(cfg.option, cfg.seed, cfg.samples, perTask)
+	e.Ranks, e.Seconds = mpichan.Size(), time.Since(start).Seconds()
+	report(os.Stdout, e)
+	if cfg.out == "" {
+		return nil
+	}
+	return writeFileAtomic(cfg.out, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(e)
+	})
+}
+
+// report prints the result for people.
+func report(w io.Writer, e estimate) {
+	o := e.Contract
+	fmt.Fprintf(w, "European call: spot %g, strike %g, rate %g, vol %g, maturity %g\n", o.Spot, o.Strike, o.Rate, o.Vol, o.Maturity)
+	fmt.Fprintf(w, "  %d paths in %d tasks on %d ranks, %.2fs\n", e.Paths, e.Tasks, e.Ranks, e.Seconds)
+	fmt.Fprintf(w, "  Monte Carlo:   %.6f ± %.6f (standard error)\n", e.Price, e.StdErr)
+	fmt.Fprintf(w, "  Black-Scholes: %.6f\n", e.Exact)
+	fmt.Fprintf(w, "  difference:    %+.2f standard errors\n", e.Z)
+}

@@ -1,0 +1,256 @@
+// Command sweep runs a parameter sweep over all ranks of an MPI job: the
+// steady-state amplitude of a driven damped oscillator over a grid of
+// damping and drive frequency, simulated and checked against its closed
+// form. It writes the results as CSV and draws them.
+//
+// Rank 0 hands out grid points through one channel; every rank, rank 0
+// included, simulates them and sends rows back through a second channel.
+// Rank 0 saves the finished rows to the CSV file every -save interval (each
+// time whole, through a temporary file), so a sweep that is stopped can be
+// resumed: run it again with the same -out and it computes only the
+// missing points. The results equal a sequential run's, bit for bit.
+//
+//	mpirun -n 2 ./sweep
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image/color"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+const about = `Sweeps the oscillator x'' + damping·x' + x = cos(omega·t) over a grid of
+damping and drive frequency omega: simulates each point (RK4) and compares the
+steady-state amplitude with its closed form. Writes a CSV file and a plot.
+Rerun with the same -out to resume a stopped sweep.`
+
+// config is the command line.
+type config struct {
+	damping, omega span
+	out, plot      string
+	save           time.Duration
+	progress       string
+}
+
+func main() {
+	cfg := config{damping: span{0.1, 1, 10}, omega: span{0.2, 3, 141}}
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fs.Var(&cfg.damping, "damping", "damping values, `min:max:n`")
+	fs.Var(&cfg.omega, "omega", "drive frequencies, `min:max:n` (the natural frequency is 1)")
+	fs.StringVar(&cfg.out, "out", "sweep.csv", "CSV `file`; if it exists, its points are not computed again")
+	fs.StringVar(&cfg.plot, "plot", "", "plot `file`, .svg or .png (default: -out with .svg)")
+	fs.DurationVar(&cfg.save, "save", 10*time.Second, "save finished points to -out this often")
+	progress := progressFlag(fs)
+	parseFlags(fs, about, os.Args[1:], func() error {
+		cfg.progress = *progress
+		return cfg.check()
+	})
+	// Every rank reads the previous results, so that all agree on a bad
+	// file and stop before MPI starts; only rank 0 uses them.
+	pts := grid(cfg.damping, cfg.omega)
+	rows, done, err := readCSV(cfg.out, pts)
+	if err != nil {
+		if launcherRank() == 0 {
+			fmt.Fprintln(os.Stderr, "sweep:", err)
+		}
+		os.Exit(1)
+	}
+
+	if err := mpichan.Init(); err != nil {
+		fmt.Fprintln(os.Stderr, "sweep:", err)
+		os.Exit(1)
+	}
+	if err := run(cfg, rows, done); err != nil {
+		fmt.Fprintf(os.Stderr, "sweep: rank %d: %v\n", mpichan.Rank(), err)
+		mpichan.World().Abort(1) // do not leave the other ranks waiting
+	}
+	mpichan.Finalize()
+}
+
+func (c *config) check() error {
+	if c.damping.n*c.omega.n > 1_000_000 {
+		return fmt.Errorf("%d points: at most 1000000", c.damping.n*c.omega.n)
+	}
+	if c.plot == "" {
+		c.plot = strings.TrimSuffix(c.out, filepath.Ext(c.out)) + ".svg"
+	}
+	if ext := filepath.Ext(c.plot); ext != ".svg" && ext != ".png" {
+		return fmt.Errorf("-plot %q: want a .svg or .png file", c.plot)
+	}
+	for _, f := range []string{c.out, c.plot} {
+		if info, err := os.Stat(filepath.Dir(f)); err != nil || !info.IsDir() {
+			return fmt.Errorf("%q: not a file in an existing directory", f)
+		}
+	}
+	if c.save <= 0 {
+		return fmt.Errorf("-save %v: must be positive", c.save)
+	}
+	return checkProgress(c.progress)
+}
+
+// run is the job on one rank; rows and done are the previous results.
+func run(cfg config, rows []row, done []bool) error {
+	ctx := context.Background()
+	world := mpichan.World()
+	tasks, err := mpichan.New[point](world, mpichan.Options{Capacity: 64, FrameSize: 24})
+	if err != nil {
+		return err
+	}
+	results, err := mpichan.New[row](world, mpichan.Options{Capacity: 64, FrameSize: 40})
+	if err != nil {
+		return err
+	}
+	if mpichan.Rank() == 0 {
+		err = host(ctx, cfg, rows, done, tasks, results)
+	} else {
+		err = work(ctx, tasks, results)
+	}
+	if err != nil {
+		return err
+	}
+	return errors.Join(results.Free(), tasks.Free())
+}
+
+// work takes points until none is left and sends back a row for each.
+func work(ctx context.Context, tasks *mpichan.Channel[point], results *mpichan.Channel[row]) error {
+	for p := range tasks.All(ctx) {
+		if err := results.Put(ctx, compute(p)); err != nil {
+			return err
+		}
+	}
+	return tasks.Err()
+}
+
+// host is rank 0: it claims the points not yet done, puts them from one
+// goroutine, works on them from another, and collects the rows, saving
+// them now and then.
+func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpichan.Channel[point], results *mpichan.Channel[row]) error {
+	start := time.Now()
+	pts := grid(cfg.damping, cfg.omega)
+	var todo []point
+	for i, p := range pts {
+		if !done[i] {
+			todo = append(todo, p)
+		}
+	}
+	if len(todo) < len(pts) {
+		fmt.Printf("sweep: resuming %s: %d of %d points already done\n", cfg.out, len(pts)-len(todo), len(pts))
+	}
+	if err := errors.Join(tasks.Claim(len(todo)), results.Claim(len(todo))); err != nil {
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() {
+		for _, p := range todo {
+			if err := tasks.Put(ctx, p); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	go func() { errc <- work(ctx, tasks, results) }()
+
+	save := func() error {
+		return writeFileAtomic(cfg.out, func(w io.Writer) error { return writeCSV(w, rows, done) })
+	}
+	saved := time.Now()
+	bar := newProgress(cfg.progress, "sweep", "points", int64(len(todo)))
+	for r := range results.All(ctx) {
+		if r.Index < 0 || r.Index >= int64(len(pts)) || r.point != pts[r.Index] {
+			return fmt.Errorf("result for unknown point %+v", r.point)
+		}
+		rows[r.Index], done[r.Index] = r, true
+		bar.Add(1)
+		if time.Since(saved) >= cfg.save {
+			if err := save(); err != nil {
+				return err
+			}
+			saved = time.Now()
+		}
+	}
+	bar.Finish()
+	if err := errors.Join(results.Err(), <-errc, <-errc); err != nil {
+		return err
+	}
+	if err := save(); err != nil {
+		return err
+	}
+	if err := drawPlot(cfg, rows); err != nil {
+		return err
+	}
+
+	worst := rows[0]
+	for _, r := range rows {
+		if r.relErr() > worst.relErr() {
+			worst = r
+		}
+	}
+	fmt.Printf("sweep: %d points (%d damping × %d omega), %d computed on %d ranks in %.2fs\n",
+		len(pts), cfg.damping.n, cfg.omega.n, len(todo), mpichan.Size(), time.Since(start).Seconds())
+	fmt.Printf("  largest relative error against the closed form: %.2e (damping %g, omega %g)\n",
+		worst.relErr(), worst.Damping, worst.Omega)
+	fmt.Printf("  results in %s, plot in %s\n", cfg.out, cfg.plot)
+	return nil
+}
+
+// drawPlot draws amplitude against drive frequency, one curve per damping:
+// the closed form as a line, the simulation as dots.
+func drawPlot(cfg config, rows []row) error {
+	p := plot.New()
+	p.Title.Text = "Driven damped oscillator: steady-state amplitude"
+	p.X.Label.Text = "drive frequency ω (natural frequency 1)"
+	p.Y.Label.Text = "amplitude (drive force 1)"
+	p.Legend.Top = true
+	colors := moreland.SmoothBlueRed()
+	colors.SetMin(0)
+	colors.SetMax(float64(max(cfg.damping.n-1, 1)))
+	n := cfg.omega.n
+	for i, d := range cfg.damping.values() {
+		sim, closed := make(plotter.XYs, n), make(plotter.XYs, n)
+		for j, r := range rows[i*n : (i+1)*n] {
+			sim[j] = plotter.XY{X: r.Omega, Y: r.Amplitude}
+			closed[j] = plotter.XY{X: r.Omega, Y: r.Exact}
+		}
+		c, err := colors.At(float64(i))
+		if err != nil {
+			return err
+		}
+		line, err := plotter.NewLine(closed)
+		if err != nil {
+			return err
+		}
+		line.Color, line.Width = c, vg.Points(1)
+		dots, err := plotter.NewScatter(sim)
+		if err != nil {
+			return err
+		}
+		dots.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
+		p.Add(line, dots)
+		p.Legend.Add(fmt.Sprintf("damping %.3g", d), line, dots)
+	}
+	p.Add(plotter.NewGrid())
+	p.BackgroundColor = color.White
+	w, err := p.WriterTo(7*vg.Inch, 5*vg.Inch, strings.TrimPrefix(filepath.Ext(cfg.plot), "."))
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(cfg.plot, func(f io.Writer) error {
+		_, err := w.WriteTo(f)
+		return err
+	})
+}

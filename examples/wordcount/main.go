@@ -1,0 +1,239 @@
+// Command wordcount counts the words in the files under a directory with a
+// map-reduce over all ranks of an MPI job.
+//
+// Rank 0 lists the files, then reads them chunk by chunk as it hands the
+// chunks out through one channel; a full channel holds it back, so memory
+// stays bounded however large the input. Every rank, rank 0 included,
+// counts the words of the chunks it takes (map) and sends its partial
+// counts back through a second channel; rank 0 merges them (reduce). The
+// number of chunks is known only once the last file has been read, so the
+// task channel ends with Close and the result channel with a Claim of that
+// number. The counts equal a single-process count exactly.
+//
+//	mpirun -n 2 ./wordcount -dir "$(go env GOROOT)/src"
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+)
+
+const about = `Counts the words (runs of letters and digits, lower-cased) in the files under
+a directory, with a map-reduce over every rank, and writes "count<TAB>word"
+lines sorted by count to -out. The files must be readable by rank 0.`
+
+// config is the command line.
+type config struct {
+	dir, pattern, out string
+	chunk, top        int
+	progress          string
+}
+
+func main() {
+	var cfg config
+	fs := flag.NewFlagSet("wordcount", flag.ContinueOnError)
+	fs.StringVar(&cfg.dir, "dir", filepath.Join(runtime.GOROOT(), "src"), "`directory` to count the words of (default: the Go source tree)")
+	fs.StringVar(&cfg.pattern, "pattern", "*.go", "count the files whose name matches this `glob` (\"*\" for all)")
+	fs.StringVar(&cfg.out, "out", "wordcount.tsv", "write all counts to this `file`")
+	fs.IntVar(&cfg.chunk, "chunk", 64<<10, "`bytes` of text per task (1024 to 1048576)")
+	fs.IntVar(&cfg.top, "top", 10, "print the `n` most frequent words")
+	progress := progressFlag(fs)
+	parseFlags(fs, about, os.Args[1:], func() error {
+		cfg.progress = *progress
+		return cfg.check()
+	})
+
+	if err := mpichan.Init(); err != nil {
+		fmt.Fprintln(os.Stderr, "wordcount:", err)
+		os.Exit(1)
+	}
+	err := run(cfg)
+	var input inputError
+	if errors.As(err, &input) {
+		// Every rank finished in order; only rank 0 has an error.
+		fmt.Fprintln(os.Stderr, "wordcount:", err)
+		mpichan.Finalize()
+		os.Exit(1)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wordcount: rank %d: %v\n", mpichan.Rank(), err)
+		mpichan.World().Abort(1) // do not leave the other ranks waiting
+	}
+	mpichan.Finalize()
+}
+
+func (c config) check() error {
+	if info, err := os.Stat(c.dir); err != nil {
+		return fmt.Errorf("-dir: %w", err)
+	} else if !info.IsDir() {
+		return fmt.Errorf("-dir %s: not a directory", c.dir)
+	}
+	if _, err := filepath.Match(c.pattern, ""); err != nil {
+		return fmt.Errorf("-pattern %q: %w", c.pattern, err)
+	}
+	if c.chunk < 1<<10 || c.chunk > 1<<20 {
+		return fmt.Errorf("-chunk %d: must be between 1024 and 1048576", c.chunk)
+	}
+	if c.top < 0 {
+		return fmt.Errorf("-top %d: must not be negative", c.top)
+	}
+	if info, err := os.Stat(filepath.Dir(c.out)); c.out == "" || err != nil || !info.IsDir() {
+		return fmt.Errorf("-out %q: not a file in an existing directory", c.out)
+	}
+	return checkProgress(c.progress)
+}
+
+// partial is the word counts of one chunk.
+type partial struct {
+	Bytes  int64
+	Words  int64
+	Counts map[string]int64
+}
+
+// inputError is a problem with the input that rank 0 met while the job
+// ran. The channels still end in order, so no rank is left waiting.
+type inputError struct{ error }
+
+// frameSize is the channels' frame size in bytes.
+const frameSize = 4096
+
+// run is the job on one rank.
+func run(cfg config) error {
+	ctx := context.Background()
+	world := mpichan.World()
+	// Room for four chunks in flight, and for four results, which take at
+	// most about twice a chunk's size.
+	tasks, err := mpichan.New[[]byte](world, mpichan.Options{Capacity: 4 * (cfg.chunk/frameSize + 1), FrameSize: frameSize})
+	if err != nil {
+		return err
+	}
+	results, err := mpichan.New[partial](world, mpichan.Options{Capacity: 4 * (3*cfg.chunk/frameSize + 2), FrameSize: frameSize})
+	if err != nil {
+		return err
+	}
+	var inputErr error
+	if mpichan.Rank() == 0 {
+		inputErr, err = host(ctx, cfg, tasks, results)
+	} else {
+		err = work(ctx, tasks, results)
+	}
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(results.Free(), tasks.Free()); err != nil {
+		return err
+	}
+	if inputErr != nil {
+		return inputError{inputErr}
+	}
+	return nil
+}
+
+// work is the map: it takes chunks until none is left and sends back the
+// word counts of each.
+func work(ctx context.Context, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) error {
+	for text := range tasks.All(ctx) {
+		p := partial{Bytes: int64(len(text)), Counts: make(map[string]int64)}
+		p.Words = countWords(text, p.Counts)
+		if err := results.Put(ctx, p); err != nil {
+			return err
+		}
+	}
+	return tasks.Err()
+}
+
+// feed reads the files chunk by chunk and puts each chunk as a task. Then,
+// the number of chunks being known at last, it closes the tasks and claims
+// one result per chunk. It stops reading at the first read error, but
+// still ends the channels.
+func feed(ctx context.Context, files []string, chunk int, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (readErr, err error) {
+	n := 0
+	var putErr error
+	put := func(text []byte) error {
+		if putErr = tasks.Put(ctx, text); putErr == nil {
+			n++
+		}
+		return putErr
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err == nil {
+			err = chunks(f, chunk, put)
+			f.Close()
+		}
+		if putErr != nil {
+			return nil, putErr
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+	}
+	return readErr, errors.Join(tasks.Close(), results.Claim(n))
+}
+
+// host is rank 0: it feeds the tasks from one goroutine, works on them from
+// another, and merges the results (the reduce).
+func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (inputErr, err error) {
+	start := time.Now()
+	files, size, listErr := listFiles(cfg.dir, cfg.pattern)
+	if listErr == nil && len(files) == 0 {
+		listErr = fmt.Errorf("no file under %s matches -pattern %q", cfg.dir, cfg.pattern)
+	}
+	if listErr != nil {
+		files = nil // feed nothing, so that every rank ends in order
+	}
+	var readErr, feedErr error
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		readErr, feedErr = feed(ctx, files, cfg.chunk, tasks, results)
+	}()
+	worked := make(chan error, 1)
+	go func() { worked <- work(ctx, tasks, results) }()
+
+	counts := make(map[string]int64)
+	var words, chunks int64
+	bar := newProgress(cfg.progress, "wordcount", "B", size)
+	for p := range results.All(ctx) {
+		for w, c := range p.Counts {
+			counts[w] += c
+		}
+		words += p.Words
+		chunks++
+		bar.Add(p.Bytes)
+	}
+	bar.Finish()
+	<-fed
+	if err := errors.Join(results.Err(), <-worked, feedErr); err != nil {
+		return nil, err
+	}
+	if listErr != nil || readErr != nil {
+		return errors.Join(listErr, readErr), nil
+	}
+
+	list := sorted(counts)
+	if err := writeFileAtomic(cfg.out, func(w io.Writer) error { return writeCounts(w, list) }); err != nil {
+		return err, nil
+	}
+	elapsed := time.Since(start)
+	fmt.Printf("wordcount: %d files, %.1f MiB in %d chunks on %d ranks, %.2fs (%.1f MiB/s)\n", len(files),
+		float64(size)/(1<<20), chunks, mpichan.Size(), elapsed.Seconds(), float64(size)/(1<<20)/elapsed.Seconds())
+	fmt.Printf("  %d words, %d distinct; all counts in %s\n", words, len(list), cfg.out)
+	if cfg.top > 0 {
+		fmt.Printf("  %10s  %s\n", "count", "word")
+		for _, wc := range list[:min(cfg.top, len(list))] {
+			fmt.Printf("  %10d  %s\n", wc.Count, wc.Word)
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mpichan/mpichan/sdk/mpitest"
+)
+
+// build compiles this example into a temporary directory, and bounds each
+// mpirun launch of the tests.
+func build(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs mpirun; skipped in -short mode")
+	}
+	if os.Getenv("MPICHAN_TEST_TIMEOUT") == "" {
+		t.Setenv("MPICHAN_TEST_TIMEOUT", "2m")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	exe := filepath.Join(t.TempDir(), "wordcount")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return exe
+}
+
+// TestExact counts the go/... packages of the Go source tree on 1, 2 and 4
+// ranks, in small chunks: every count must equal a single-process count of
+// the whole files.
+func TestExact(t *testing.T) {
+	exe := build(t)
+	dir := filepath.Join(runtime.GOROOT(), "src", "go")
+	files, _, err := listFiles(dir, "*.go")
+	if err != nil || len(files) < 50 {
+		t.Fatalf("listing %s: %d files, %v", dir, len(files), err)
+	}
+	counts, words, err := sequential(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	writeCounts(&want, sorted(counts))
+	for _, n := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("ranks=%d", n), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "counts.tsv")
+			out, err := mpitest.Launch(n, exe, "-dir", dir, "-chunk=4096", "-progress=lines", "-out", path)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("counts differ from a single-process count (%d vs %d bytes)", len(got), want.Len())
+			}
+			summary := fmt.Sprintf("wordcount: %d files", len(files))
+			total := fmt.Sprintf("  %d words, %d distinct", words, len(counts))
+			if !strings.Contains(out, summary) || !strings.Contains(out, total) {
+				t.Errorf("output lacks %q or %q:\n%s", summary, total, out)
+			}
+		})
+	}
+}
+
+// TestChunksKeepWords: counting text chunk by chunk gives the same counts
+// as counting it whole, for any chunk size that holds a word and the
+// separator after it.
+func TestChunksKeepWords(t *testing.T) {
+	words := []string{"Go", "go", "GÖ", "über", "ünïcödé", "42", "x1", "日本語"}
+	seps := []string{" ", "  ", "\n", ", ", "— ", "\xff_", "_"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var text []byte
+	for range 5000 {
+		text = append(text, words[rng.IntN(len(words))]...)
+		text = append(text, seps[rng.IntN(len(seps))]...)
+	}
+	want := make(map[string]int64)
+	countWords(text, want)
+	for _, size := range []int{32, 33, 100, 4096} {
+		got := make(map[string]int64)
+		err := chunks(bytes.NewReader(text), size, func(b []byte) error {
+			if len(b) > size {
+				t.Fatalf("chunk of %d bytes, limit %d", len(b), size)
+			}
+			countWords(b, got)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g, w bytes.Buffer
+		writeCounts(&g, sorted(got))
+		writeCounts(&w, sorted(want))
+		if g.String() != w.String() {
+			t.Errorf("chunks of %d: counts\n%s\nwant\n%s", size, g.String(), w.String())
+		}
+	}
+}
+
+// TestBadInput: a missing directory, or a pattern that matches nothing,
+// gives one clear message, a non-zero exit and no output file.
+func TestBadInput(t *testing.T) {
+	exe := build(t)
+	src := filepath.Join(runtime.GOROOT(), "src", "go")
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-dir", "/no/such/dir"}, "wordcount: -dir: stat /no/such/dir: no such file or directory"},
+		{[]string{"-dir", src, "-pattern", "*.nothing"}, `wordcount: no file under ` + src + ` matches -pattern "*.nothing"`},
+	} {
+		dir := t.TempDir()
+		out, err := mpitest.Launch(2, exe, append(c.args, "-out", filepath.Join(dir, "counts.tsv"))...)
+		if err == nil {
+			t.Errorf("%v: exit status 0:\n%s", c.args, out)
+		}
+		if strings.Count(out, c.msg) != 1 {
+			t.Errorf("%v: want %q once:\n%s", c.args, c.msg, out)
+		}
+		if left, _ := os.ReadDir(dir); len(left) > 0 {
+			t.Errorf("%v: files left behind: %v", c.args, left)
+		}
+	}
+}

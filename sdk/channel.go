@@ -1,0 +1,704 @@
+package mpichan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"iter"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/mpichan/mpichan/sdk/internal/rma"
+	mpi "github.com/sbromberger/gompi"
+)
+
+// Options configure a channel. Every rank must pass the same values.
+type Options struct {
+	// Capacity is how many frames the channel holds (default 64). A message
+	// may span up to Capacity frames.
+	Capacity int
+	// FrameSize is the payload bytes of one frame (default 256).
+	FrameSize int
+	// Host is the rank, in the channel's communicator, whose memory holds
+	// the channel (default 0).
+	Host int
+	// Backoff paces waiting operations (default DefaultBackoff).
+	Backoff Backoff
+	// NoProgress turns off the host's progress goroutine. Only for hosts
+	// that call into MPI often anyway, or to measure what it is worth.
+	NoProgress bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.Capacity == 0 {
+		o.Capacity = 64
+	}
+	if o.FrameSize == 0 {
+		o.FrameSize = 256
+	}
+	o.Backoff = o.Backoff.orDefault()
+	return o
+}
+
+// Limits on Options, so that every counter and offset fits comfortably.
+const (
+	MaxCapacity  = 1 << 24
+	MaxFrameSize = 1 << 24
+	maxWindow    = 1 << 40
+)
+
+// Channel is a bounded multi-producer, multi-consumer queue of messages of
+// type T held in MPI one-sided windows on its host rank. Any rank of its
+// communicator may put and take; all methods are safe for concurrent use by
+// many goroutines.
+//
+// Termination: Claim(n) announces n more messages. A take reports "none
+// left" (ok == false) once claims have been made and every claimed message
+// has been taken, or once the channel is closed and drained. Before the
+// first Claim a take waits, so takers may start before the claiming rank
+// has claimed. Claims must cover a batch before its last message can be
+// taken: claim the total up front (from any one rank), or keep claiming
+// ahead of the messages you put. For streams of unknown length, use Close.
+type Channel[T any] struct {
+	ring
+	codec Codec[T]
+}
+
+// New creates a channel over comm with the built-in codec for T (see
+// CodecFor). It is collective: every rank of comm must call it with the same
+// options. Ranks that pass different options all get an error that
+// errors.Is(err, ErrMismatch); invalid options give ErrInvalid on every rank.
+func New[T any](comm *mpi.Communicator, opt Options) (*Channel[T], error) {
+	return NewWithCodec(comm, opt, CodecFor[T]())
+}
+
+// NewWithCodec is New with an explicit codec.
+func NewWithCodec[T any](comm *mpi.Communicator, opt Options, codec Codec[T]) (*Channel[T], error) {
+	ch := &Channel[T]{codec: codec}
+	if err := ch.ring.init(comm, opt.withDefaults(), codecName(codec)); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// Put sends v, waiting while the channel is full. It fails with ErrClosed
+// after Close, ErrTooLarge when v needs more frames than the channel holds,
+// or ctx's error. A failed Put leaves nothing behind in the channel.
+func (c *Channel[T]) Put(ctx context.Context, v T) error {
+	msg, err := c.encode(v)
+	if err != nil {
+		return err
+	}
+	return c.put(ctx, msg, false)
+}
+
+// TryPut sends v if there is room now; otherwise it fails with ErrFull.
+func (c *Channel[T]) TryPut(v T) error {
+	msg, err := c.encode(v)
+	if err != nil {
+		return err
+	}
+	return c.put(context.Background(), msg, true)
+}
+
+// PutF starts a Put and returns at once. v is encoded (copied) before PutF
+// returns, so the caller may reuse v's memory straight away.
+func (c *Channel[T]) PutF(ctx context.Context, v T) *Future[struct{}] {
+	msg, err := c.encode(v)
+	return newFuture(func() (struct{}, bool, error) {
+		if err == nil {
+			err = c.put(ctx, msg, false)
+		}
+		return struct{}{}, err == nil, err
+	})
+}
+
+// Take receives a message, waiting while the channel is empty and more
+// messages are expected. ok is false when none is left (see Channel).
+func (c *Channel[T]) Take(ctx context.Context) (v T, ok bool, err error) {
+	return c.decode(c.take(ctx, false))
+}
+
+// TryTake receives a message if one is there now. It fails with ErrEmpty
+// when the channel is empty but more messages are expected; ok is false
+// when none is left.
+func (c *Channel[T]) TryTake() (v T, ok bool, err error) {
+	return c.decode(c.take(context.Background(), true))
+}
+
+// TakeF starts a Take and returns at once.
+func (c *Channel[T]) TakeF(ctx context.Context) *Future[T] {
+	return newFuture(func() (T, bool, error) { return c.Take(ctx) })
+}
+
+// All iterates over messages until none is left, ctx ends or an error
+// occurs; Err reports the error that ended the last iteration on this
+// goroutine's channel value.
+func (c *Channel[T]) All(ctx context.Context) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		c.iterErr.Store(nil)
+		for {
+			v, ok, err := c.Take(ctx)
+			if err != nil {
+				c.iterErr.Store(&err)
+				return
+			}
+			if !ok || !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// Err is the error that ended the most recent All iteration, or nil when it
+// ended because no message was left (or the loop broke).
+func (c *Channel[T]) Err() error {
+	if p := c.iterErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (c *Channel[T]) encode(v T) ([]byte, error) {
+	msg, err := c.codec.Append(nil, v)
+	if err != nil {
+		return nil, fmt.Errorf("mpichan: %s codec: encode: %w", c.codecName, err)
+	}
+	return msg, nil
+}
+
+func (c *Channel[T]) decode(msg []byte, ok bool, err error) (v T, _ bool, _ error) {
+	if err != nil || !ok {
+		return v, false, err
+	}
+	v, err = c.codec.Decode(msg)
+	if err != nil {
+		return v, false, &DecodeError{Codec: c.codecName, Err: err}
+	}
+	return v, true, nil
+}
+
+// Stats are this rank's counters for one channel.
+type Stats struct {
+	Puts, Takes            int64 // completed operations
+	BytesPut, BytesTaken   int64 // encoded message bytes
+	FramesPut, FramesTaken int64
+	Retries                int64 // waits on a full or empty channel
+}
+
+// State is a snapshot of the channel as its host sees it.
+type State struct {
+	Len      int   // messages in the channel, not yet taken
+	Free     int   // free frames
+	Claimed  int64 // messages claimed so far
+	Taken    int64 // messages taken so far
+	Claiming bool  // whether any Claim has been made
+	Closed   bool
+}
+
+// Window layout on the host, in int64 words: control counters, then one
+// state word per slot, then the slots.
+const (
+	wFree     = iota // free frames; Close subtracts closedMark
+	wTail            // next frame ticket for producers
+	wAvail           // published messages not yet credited to a taker
+	wHead            // next frame ticket for takers
+	wClaimed         // claimed messages, with claimFlag once anyone claims
+	wTaken           // messages taken and released
+	ctrlWords = 8
+)
+
+const (
+	closedMark = int64(1) << 40
+	claimFlag  = int64(1) << 62
+)
+
+// Slot states. Slot s%cap serves frame tickets s, s+cap, s+2cap, ...; its
+// state word says where it is in that sequence.
+func stFree(s int64) int64  { return 3 * s }   // ready for the producer of ticket s
+func stStart(s int64) int64 { return 3*s + 1 } // ticket s holds a message's first frame
+func stCont(s int64) int64  { return 3*s + 2 } // ticket s holds a later frame
+
+// ring is the untyped channel: the algorithm over MPI atomics.
+//
+// A producer (1) reserves k frames from the free-frame semaphore wFree, so a
+// put on a full channel can give up without a trace, (2) takes k consecutive
+// frame tickets with one fetch-and-add on wTail, (3) waits until those slots
+// are released (only a taker already reading them can hold them), (4) puts
+// the frames, and (5) publishes the slot states and adds one credit to
+// wAvail. A taker (1) takes a credit from wAvail, (2) takes frame tickets
+// from wHead one at a time until it finds a first frame (later frames of a
+// message are skipped: the taker of the first frame reads them), (3) reads
+// the frames, and (4) releases the slots and returns the frames to wFree.
+// Nothing takes an exclusive lock; everything is fetch-and-op, atomic loads
+// and stores, put and get in one shared lock_all epoch.
+type ring struct {
+	comm      *rma.Comm
+	win       *rma.Win
+	host      int
+	cap       int64
+	lay       layout
+	backoff   Backoff
+	codecName string
+	prog      *progress
+
+	mu    sync.RWMutex // held for reading by operations, for writing by Free
+	freed bool
+
+	stats   [7]atomic.Int64
+	iterErr atomic.Pointer[error]
+}
+
+const (
+	sPuts = iota
+	sTakes
+	sBytesPut
+	sBytesTaken
+	sFramesPut
+	sFramesTaken
+	sRetries
+)
+
+func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
+	if !rma.Initialized() || rma.Finalized() {
+		return ErrNotInitialized
+	}
+	c, err := rma.Dup(comm)
+	if err != nil {
+		return err
+	}
+	if err := agree(c, o, codec); err != nil {
+		c.Free()
+		return err
+	}
+	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
+	size := 0
+	if c.Rank() == r.host {
+		size = r.slotOff(0) + o.Capacity*r.lay.slotSize
+	}
+	if r.win, err = rma.Allocate(c, size); err != nil {
+		c.Free()
+		return err
+	}
+	if size > 0 {
+		mem := r.win.Local()
+		putWord(mem, wFree, r.cap)
+		for s := int64(0); s < r.cap; s++ {
+			putWord(mem, ctrlWords+int(s), stFree(s))
+		}
+	}
+	if err := r.win.LockAll(); err != nil {
+		r.win.Free()
+		c.Free()
+		return err
+	}
+	// No rank may touch the host's memory before it is initialised.
+	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
+		return err
+	}
+	if size > 0 && !o.NoProgress {
+		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
+	}
+	return nil
+}
+
+// agree checks, collectively, that every rank passed the same parameters.
+func agree(c *rma.Comm, o Options, codec string) error {
+	h := fnv.New64a()
+	h.Write([]byte(codec))
+	valid := int64(1)
+	switch {
+	case o.Capacity < 1 || o.Capacity > MaxCapacity,
+		o.FrameSize < 1 || o.FrameSize > MaxFrameSize,
+		o.Host < 0 || o.Host >= c.Size(),
+		int64(o.Capacity)*int64(o.FrameSize+frameHeader+8) > maxWindow:
+		valid = 0
+	}
+	names := []string{"validity", "capacity", "frame size", "host rank", "message type or codec"}
+	vals := []int64{valid, int64(o.Capacity), int64(o.FrameSize), int64(o.Host), int64(h.Sum64() >> 1)}
+	lo, hi, err := c.AllreduceMinMax(vals)
+	if err != nil {
+		return err
+	}
+	for i := 1; i < len(vals); i++ {
+		if lo[i] != hi[i] {
+			return &MismatchError{Param: names[i], Min: lo[i], Max: hi[i]}
+		}
+	}
+	if lo[0] == 0 {
+		return fmt.Errorf("%w: capacity %d (1..%d), frame size %d (1..%d), host rank %d (0..%d)",
+			ErrInvalid, o.Capacity, MaxCapacity, o.FrameSize, MaxFrameSize, o.Host, c.Size()-1)
+	}
+	return nil
+}
+
+func putWord(mem []byte, word int, v int64) {
+	*(*int64)(unsafe.Pointer(&mem[word*8])) = v
+}
+
+// alignedBuffer returns n bytes for an origin buffer. Open MPI's osc rdma
+// puts an 8 KiB block 20-35x slower from a page-aligned buffer than from an
+// unaligned one, and Go hands out large blocks page-aligned, so blocks of a
+// page or more start 64 bytes past a page boundary.
+func alignedBuffer(n int) []byte {
+	const page = 4096
+	if n < page {
+		return make([]byte, n)
+	}
+	b := make([]byte, n+page+64)
+	off := (64 - int(uintptr(unsafe.Pointer(&b[0]))%page) + page) % page
+	return b[off : off+n : off+n]
+}
+
+func (r *ring) slotOff(slot int64) int {
+	return (ctrlWords+int(r.cap))*8 + int(slot)*r.lay.slotSize
+}
+
+func stateOff(slot int64) int { return (ctrlWords + int(slot)) * 8 }
+
+// activity changes whenever a producer or taker has touched the host.
+func (r *ring) activity() int64 {
+	return r.win.LocalLoad(wTail*8) + r.win.LocalLoad(wHead*8) + r.win.LocalLoad(wFree*8)
+}
+
+// enter guards an operation against a concurrent Free.
+func (r *ring) enter() error {
+	r.mu.RLock()
+	if r.freed {
+		r.mu.RUnlock()
+		return ErrFreed
+	}
+	return nil
+}
+
+func (r *ring) leave() { r.mu.RUnlock() }
+
+func (r *ring) fetchAdd(word int, v int64) (int64, error) {
+	return r.win.FetchAdd(r.host, word*8, v)
+}
+
+// segments splits k consecutive tickets from s into at most two runs of
+// slots that do not wrap: it calls f(ticket, slot, n, offset) for each.
+func (r *ring) segments(s int64, k int, f func(ticket, slot int64, n, off int) error) error {
+	slot := s % r.cap
+	n := int(min(int64(k), r.cap-slot))
+	if err := f(s, slot, n, 0); err != nil || n == k {
+		return err
+	}
+	return f(s+int64(n), 0, k-n, n)
+}
+
+// waitStates waits until the n state words from slot hold want(ticket+i).
+// Only operations already under way can hold it up, so it does not give up.
+func (r *ring) waitStates(ticket, slot int64, n int, want func(int64) int64) error {
+	got := make([]int64, n)
+	for attempt := 0; ; attempt++ {
+		if err := r.win.Load(r.host, stateOff(slot), got); err != nil {
+			return err
+		}
+		ready := true
+		for i, v := range got {
+			if v != want(ticket+int64(i)) {
+				ready = false
+				break
+			}
+		}
+		if ready {
+			return nil
+		}
+		r.backoff.Wait(context.Background(), attempt)
+	}
+}
+
+func (r *ring) put(ctx context.Context, msg []byte, try bool) error {
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+	k := r.lay.frames(len(msg))
+	if int64(k) > r.cap {
+		return fmt.Errorf("%w: %d bytes need %d frames of %d bytes, the channel holds %d",
+			ErrTooLarge, len(msg), k, r.lay.frameSize, r.cap)
+	}
+	buf := alignedBuffer(k * r.lay.slotSize)
+	r.lay.encode(buf, msg)
+
+	// 1. Reserve k frames.
+	for attempt := 0; ; attempt++ {
+		old, err := r.fetchAdd(wFree, -int64(k))
+		if err != nil {
+			return err
+		}
+		if old >= int64(k) {
+			break
+		}
+		if _, err := r.fetchAdd(wFree, int64(k)); err != nil {
+			return err
+		}
+		if old < -closedMark/2 {
+			return ErrClosed
+		}
+		if try {
+			return ErrFull
+		}
+		r.stats[sRetries].Add(1)
+		if err := r.backoff.Wait(ctx, attempt); err != nil {
+			return fmt.Errorf("mpichan: put: %w", err)
+		}
+	}
+	// 2. Take k consecutive frame tickets. From here the put must finish.
+	s, err := r.fetchAdd(wTail, int64(k))
+	if err != nil {
+		return err
+	}
+	// 3-5. Wait for the slots, write the frames, publish.
+	err = r.segments(s, k, func(ticket, slot int64, n, off int) error {
+		if err := r.waitStates(ticket, slot, n, stFree); err != nil {
+			return err
+		}
+		return r.win.Put(r.host, r.slotOff(slot), buf[off*r.lay.slotSize:(off+n)*r.lay.slotSize])
+	})
+	if err != nil {
+		return err
+	}
+	// Later frames first: a taker may release the whole message as soon
+	// as it sees the first frame, so no state of it may change after that.
+	if k > 1 {
+		err = r.segments(s+1, k-1, func(ticket, slot int64, n, _ int) error {
+			states := make([]int64, n)
+			for i := range states {
+				states[i] = stCont(ticket + int64(i))
+			}
+			return r.win.StoreAdd(r.host, stateOff(slot), states, -1, 0, -1, 0)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := r.win.StoreAdd(r.host, stateOff(s%r.cap), []int64{stStart(s)}, wAvail*8, 1, -1, 0); err != nil {
+		return err
+	}
+	r.stats[sPuts].Add(1)
+	r.stats[sBytesPut].Add(int64(len(msg)))
+	r.stats[sFramesPut].Add(int64(k))
+	return nil
+}
+
+func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
+	if err := r.enter(); err != nil {
+		return nil, false, err
+	}
+	defer r.leave()
+	// 1. Take a credit: a published message is there for us.
+	for attempt := 0; ; attempt++ {
+		old, err := r.fetchAdd(wAvail, -1)
+		if err != nil {
+			return nil, false, err
+		}
+		if old >= 1 {
+			break
+		}
+		if _, err := r.fetchAdd(wAvail, 1); err != nil {
+			return nil, false, err
+		}
+		done, err := r.noneLeft()
+		if err != nil || done {
+			return nil, false, err
+		}
+		if try {
+			return nil, false, ErrEmpty
+		}
+		r.stats[sRetries].Add(1)
+		if err := r.backoff.Wait(ctx, attempt); err != nil {
+			return nil, false, fmt.Errorf("mpichan: take: %w", err)
+		}
+	}
+	// 2. Find the first frame of a message. From here the take must finish.
+	var s int64
+	state := make([]int64, 1)
+	for found := false; !found; {
+		var err error
+		if s, err = r.fetchAdd(wHead, 1); err != nil {
+			return nil, false, err
+		}
+		for attempt := 0; ; attempt++ {
+			if err := r.win.Load(r.host, stateOff(s%r.cap), state); err != nil {
+				return nil, false, err
+			}
+			if state[0] == stStart(s) {
+				found = true
+				break
+			}
+			// A later frame, maybe already released by the taker of its
+			// message's first frame: not ours to take.
+			if state[0] == stCont(s) || state[0] >= stFree(s+r.cap) {
+				break
+			}
+			r.backoff.Wait(context.Background(), attempt)
+		}
+	}
+	// 3. Read the frames.
+	first := make([]byte, r.lay.slotSize)
+	if err := r.win.Get(r.host, r.slotOff(s%r.cap), first); err != nil {
+		return nil, false, err
+	}
+	k, err := r.lay.count(first)
+	if err == nil && int64(k) > r.cap {
+		err = fmt.Errorf("%w: count %d exceeds capacity %d", errFrame, k, r.cap)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	buf := first
+	if k > 1 {
+		buf = alignedBuffer(k * r.lay.slotSize)
+		copy(buf, first)
+		err = r.segments(s+1, k-1, func(_, slot int64, n, off int) error {
+			at := (off + 1) * r.lay.slotSize
+			return r.win.Get(r.host, r.slotOff(slot), buf[at:at+n*r.lay.slotSize])
+		})
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	// 4. Release the slots for their next tickets and return the frames.
+	err = r.segments(s, k, func(ticket, slot int64, n, off int) error {
+		states := make([]int64, n)
+		for i := range states {
+			states[i] = stFree(ticket + int64(i) + r.cap)
+		}
+		if off+n == k {
+			return r.win.StoreAdd(r.host, stateOff(slot), states, wFree*8, int64(k), wTaken*8, 1)
+		}
+		return r.win.StoreAdd(r.host, stateOff(slot), states, -1, 0, -1, 0)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	msg, err := r.lay.decode(buf)
+	if err != nil {
+		return nil, false, err
+	}
+	r.stats[sTakes].Add(1)
+	r.stats[sBytesTaken].Add(int64(len(msg)))
+	r.stats[sFramesTaken].Add(int64(k))
+	return msg, true, nil
+}
+
+// noneLeft reports whether takes are over: every claimed message taken, or
+// the channel closed with all its frames free. Taken is read before claims,
+// so a concurrent claim can only make the answer "not yet".
+func (r *ring) noneLeft() (bool, error) {
+	st, err := r.state()
+	if err != nil {
+		return false, err
+	}
+	return (st.Claiming && st.Taken >= st.Claimed) || (st.Closed && st.Free == int(r.cap)), nil
+}
+
+func (r *ring) state() (State, error) {
+	w := make([]int64, 1)
+	load := func(word int) (int64, error) {
+		err := r.win.Load(r.host, word*8, w)
+		return w[0], err
+	}
+	var st State
+	var vals [ctrlWords]int64
+	for _, word := range []int{wTaken, wClaimed, wAvail, wFree} {
+		v, err := load(word)
+		if err != nil {
+			return st, err
+		}
+		vals[word] = v
+	}
+	free := vals[wFree]
+	marks := (-free + closedMark/2) / closedMark
+	st.Closed = marks > 0
+	st.Free = int(free + marks*closedMark)
+	st.Taken = vals[wTaken]
+	st.Claiming = vals[wClaimed]&claimFlag != 0
+	st.Claimed = vals[wClaimed] &^ claimFlag
+	st.Len = int(max(vals[wAvail], 0))
+	return st, nil
+}
+
+// Claim announces n more messages (n >= 0). Any rank may claim at any time;
+// see Channel for how claims end the takes.
+func (r *ring) Claim(n int) error {
+	if n < 0 || int64(n) >= claimFlag/2 {
+		return fmt.Errorf("%w: claim of %d messages", ErrInvalid, n)
+	}
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+	old, err := r.fetchAdd(wClaimed, int64(n))
+	if err == nil && old&claimFlag == 0 {
+		_, err = r.win.FetchOr(r.host, wClaimed*8, claimFlag)
+	}
+	return err
+}
+
+// Close ends the puts: later puts fail with ErrClosed, puts that already
+// reserved space complete, and takes drain what remains, then report none
+// left. Closing a closed channel does nothing. Any rank may close.
+func (r *ring) Close() error {
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+	old, err := r.fetchAdd(wFree, -closedMark)
+	if err == nil && old < -closedMark/2 {
+		_, err = r.fetchAdd(wFree, closedMark)
+	}
+	return err
+}
+
+// Len is the number of messages in the channel that no taker has yet.
+func (r *ring) Len() (int, error) {
+	st, err := r.State()
+	return st.Len, err
+}
+
+// State reads the channel's counters from its host.
+func (r *ring) State() (State, error) {
+	if err := r.enter(); err != nil {
+		return State{}, err
+	}
+	defer r.leave()
+	return r.state()
+}
+
+// Stats returns this rank's counters; it is cheap (no MPI call).
+func (r *ring) Stats() Stats {
+	g := func(i int) int64 { return r.stats[i].Load() }
+	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
+		FramesPut: g(sFramesPut), FramesTaken: g(sFramesTaken), Retries: g(sRetries)}
+}
+
+// Free releases the channel's windows. It is collective: every rank of the
+// communicator must call it, after its own operations have finished. Later
+// calls on the channel fail with ErrFreed.
+func (r *ring) Free() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.freed {
+		return ErrFreed
+	}
+	r.freed = true
+	if r.prog != nil {
+		r.prog.Stop()
+	}
+	return errors.Join(r.win.UnlockAll(), r.win.Free(), r.comm.Free())
+}
+
+// Host is the rank that holds the channel.
+func (r *ring) Host() int { return r.host }
+
+// Capacity is the channel's size in frames.
+func (r *ring) Capacity() int { return int(r.cap) }
+
+// FrameSize is the payload bytes of one frame.
+func (r *ring) FrameSize() int { return r.lay.frameSize }

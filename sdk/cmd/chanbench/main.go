@@ -1,0 +1,195 @@
+// Command chanbench measures RemoteChannel under mpirun:
+//
+//	mpirun -n 4 chanbench [-n 20000] [-rtt 20000]
+//
+// It reports, in one run: messages/s for one producer to N-1 consumers with
+// 8 x float64 messages; the round-trip latency of a put followed by a take;
+// the raw latency of one MPI_Fetch_and_op (with its flush) on the same
+// window path; their ratio; and how long a put+take stalls while the host
+// computes, with and without the host's progress goroutine.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+	"github.com/mpichan/mpichan/sdk/internal/rma"
+	mpi "github.com/sbromberger/gompi"
+)
+
+func main() {
+	msgs := flag.Int("n", 20000, "messages in the throughput run")
+	rtt := flag.Int("rtt", 20000, "iterations of the latency runs")
+	busy := flag.Duration("busy", 300*time.Millisecond, "how long the host computes in the stall run")
+	flag.Parse()
+	if err := mpichan.Init(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer mpichan.Finalize()
+	if mpichan.Size() < 2 {
+		fmt.Fprintln(os.Stderr, "chanbench: run it under mpirun with at least 2 ranks")
+		os.Exit(2)
+	}
+	if err := run(*msgs, *rtt, *busy); err != nil {
+		fmt.Fprintf(os.Stderr, "rank %d: %v\n", mpichan.Rank(), err)
+		mpichan.World().Abort(1)
+	}
+}
+
+func say(format string, a ...any) {
+	if mpichan.Rank() == 0 {
+		fmt.Printf(format, a...)
+	}
+}
+
+func run(msgs, rtt int, busy time.Duration) error {
+	world := mpichan.World()
+	rank, size := mpichan.Rank(), mpichan.Size()
+	ctx := context.Background()
+	say("library: %s\nranks: %d, GOMAXPROCS honoured per rank\n", firstLine(mpichan.Library()), size)
+
+	// Throughput: rank 0 hosts and produces, the others consume.
+	ch, err := mpichan.New[[]float64](world, mpichan.Options{Capacity: 256, FrameSize: 64})
+	if err != nil {
+		return err
+	}
+	world.Barrier()
+	start := time.Now()
+	if rank == 0 {
+		ch.Claim(msgs)
+		v := make([]float64, 8)
+		for i := range msgs {
+			v[0] = float64(i)
+			if err := ch.Put(ctx, v); err != nil {
+				return err
+			}
+		}
+	} else {
+		for range ch.All(ctx) {
+		}
+		if err := ch.Err(); err != nil {
+			return err
+		}
+	}
+	world.Barrier()
+	secs := time.Since(start).Seconds()
+	say("throughput: 1 producer -> %d consumers, %d x 8 float64: %.0f messages/s (%.3fs)\n", size-1, msgs, float64(msgs)/secs, secs)
+
+	// Latency: rank 1 puts then takes on the channel hosted by rank 0,
+	// and times a raw fetch-and-op on the same host in the same run.
+	win, err := rawWindow(world)
+	if err != nil {
+		return err
+	}
+	var pt, fao float64
+	if rank == 1 {
+		v := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+		for round := 0; round < 2; round++ { // round 0 warms up
+			t := time.Now()
+			for range rtt {
+				if err := ch.Put(ctx, v); err != nil {
+					return err
+				}
+				if _, _, err := ch.TryTake(); err != nil {
+					return err
+				}
+			}
+			pt = time.Since(t).Seconds() / float64(rtt)
+			t = time.Now()
+			for range rtt {
+				if _, err := win.FetchAdd(0, 0, 1); err != nil {
+					return err
+				}
+			}
+			fao = time.Since(t).Seconds() / float64(rtt)
+		}
+	}
+	lat := []float64{pt, fao}
+	out := make([]float64, 2)
+	if err := world.AllreduceFloat64s(out, lat, mpi.OpMax, 0); err != nil {
+		return err
+	}
+	say("latency: put+take %.3f us, raw MPI_Fetch_and_op %.3f us, ratio %.1fx (target <= 8x)\n", out[0]*1e6, out[1]*1e6, out[0]/out[1])
+	if err := errorsJoin(ch.Free(), win.UnlockAll(), win.Free()); err != nil {
+		return err
+	}
+
+	// Stall: the host computes while rank 1 does put+take, with and
+	// without the progress goroutine.
+	for _, noProgress := range []bool{false, true} {
+		c, err := mpichan.New[[]float64](world, mpichan.Options{Capacity: 64, FrameSize: 64, NoProgress: noProgress})
+		if err != nil {
+			return err
+		}
+		world.Barrier()
+		var worst float64
+		t := time.Now()
+		switch rank {
+		case 0:
+			x := 0.0
+			for time.Since(t) < busy {
+				for i := range 1000 {
+					x += float64(i)
+				}
+			}
+			_ = x
+		case 1:
+			v := make([]float64, 8)
+			for range 200 {
+				if err := c.Put(ctx, v); err != nil {
+					return err
+				}
+				if _, _, err := c.Take(ctx); err != nil {
+					return err
+				}
+			}
+			worst = time.Since(t).Seconds()
+		}
+		res := make([]float64, 1)
+		world.AllreduceFloat64s(res, []float64{worst}, mpi.OpMax, 0)
+		say("host busy %v, progress goroutine %-3s: 200 put+take on rank 1 took %.3fs\n", busy, map[bool]string{false: "on", true: "off"}[noProgress], res[0])
+		if err := c.Free(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rawWindow(world *mpi.Communicator) (*rma.Win, error) {
+	c, err := rma.Dup(world)
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	if c.Rank() == 0 {
+		size = 64
+	}
+	w, err := rma.Allocate(c, size)
+	if err != nil {
+		return nil, err
+	}
+	return w, w.LockAll()
+}
+
+func firstLine(s string) string {
+	for i, r := range s {
+		if r == '\n' || r == ',' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func errorsJoin(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

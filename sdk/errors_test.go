@@ -1,0 +1,213 @@
+package mpichan_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+	"github.com/mpichan/mpichan/sdk/mpitest"
+	mpi "github.com/sbromberger/gompi"
+)
+
+// TestBadInput: every bad input gives its documented error on every rank
+// involved, without a hang (each body has a deadline) and leaves the channel
+// usable.
+func TestBadInput(t *testing.T) {
+	mpitest.Run(t, 3, func(t *testing.T) {
+		rank := mpichan.Rank()
+		world := mpichan.World()
+		expect := func(what string, err, want error) {
+			t.Helper()
+			if !errors.Is(err, want) {
+				t.Fatalf("rank %d: %s: got %v, want %v", rank, what, err, want)
+			}
+		}
+
+		// Different parameters on different ranks: everyone gets ErrMismatch.
+		_, err := mpichan.New[[]byte](world, mpichan.Options{Capacity: 8 + rank})
+		expect("capacity differs", err, mpichan.ErrMismatch)
+		var me *mpichan.MismatchError
+		if !errors.As(err, &me) || me.Param != "capacity" {
+			t.Fatalf("rank %d: want a MismatchError naming capacity, got %v", rank, err)
+		}
+		_, err = mpichan.New[[]byte](world, mpichan.Options{FrameSize: 64 << rank})
+		expect("frame size differs", err, mpichan.ErrMismatch)
+		if rank == 1 {
+			_, err = mpichan.New[string](world, mpichan.Options{})
+		} else {
+			_, err = mpichan.New[[]byte](world, mpichan.Options{})
+		}
+		expect("message type differs", err, mpichan.ErrMismatch)
+		host := 0
+		if rank == 2 {
+			host = 1
+		}
+		_, err = mpichan.New[[]byte](world, mpichan.Options{Host: host})
+		expect("host differs", err, mpichan.ErrMismatch)
+
+		// The same bad parameters everywhere: ErrInvalid everywhere.
+		for _, o := range []mpichan.Options{{Capacity: -1}, {FrameSize: -5}, {Host: 3}, {Capacity: mpichan.MaxCapacity + 1}} {
+			_, err = mpichan.New[[]byte](world, o)
+			expect("invalid options", err, mpichan.ErrInvalid)
+		}
+
+		ch := newChan[[]byte](t, mpichan.Options{Capacity: 4, FrameSize: 16, Host: 1})
+		ctx := deadline(t, time.Minute)
+
+		// Too large: refused before anything is written; the channel works on.
+		expect("too large", ch.Put(ctx, make([]byte, 4*16+1)), mpichan.ErrTooLarge)
+		expect("negative claim", ch.Claim(-1), mpichan.ErrInvalid)
+		world.Barrier()
+		if rank == 0 {
+			if err := ch.Put(ctx, make([]byte, 4*16)); err != nil { // exactly the capacity
+				t.Fatal(err)
+			}
+			expect("full", ch.TryPut([]byte("x")), mpichan.ErrFull)
+			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			expect("put on a full channel past its deadline", ch.Put(short, []byte("x")), context.DeadlineExceeded)
+			cancel()
+		}
+		world.Barrier()
+		if rank == 2 {
+			if v, ok, err := ch.Take(ctx); err != nil || !ok || len(v) != 64 {
+				t.Fatalf("take after refused put: %d bytes, ok=%v, err=%v", len(v), ok, err)
+			}
+			_, _, err := ch.TryTake()
+			expect("empty, no claims yet", err, mpichan.ErrEmpty)
+			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			_, _, err = ch.Take(short)
+			expect("take on an empty channel past its deadline", err, context.DeadlineExceeded)
+			cancel()
+			if n, err := ch.Len(); err != nil || n != 0 {
+				t.Fatalf("Len after drain: %d, %v", n, err)
+			}
+		}
+		world.Barrier()
+
+		// Close: puts fail everywhere, takes drain what remains, then none left.
+		if rank == 0 {
+			for _, s := range []string{"a", "b"} {
+				if err := ch.Put(ctx, []byte(s)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := ch.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := ch.Close(); err != nil {
+				t.Fatalf("second Close: %v", err)
+			}
+		}
+		world.Barrier()
+		expect("put after close", ch.Put(ctx, []byte("late")), mpichan.ErrClosed)
+		expect("tryput after close", ch.TryPut([]byte("late")), mpichan.ErrClosed)
+		world.Barrier()
+		if rank == 1 {
+			got := ""
+			for v := range ch.All(ctx) {
+				got += string(v)
+			}
+			if got != "ab" || ch.Err() != nil {
+				t.Fatalf("drained %q (%v), want \"ab\"", got, ch.Err())
+			}
+			if st, err := ch.State(); err != nil || !st.Closed || st.Len != 0 {
+				t.Fatalf("state after drain: %+v, %v", st, err)
+			}
+		}
+		world.Barrier()
+		if _, ok, err := ch.Take(ctx); ok || err != nil {
+			t.Fatalf("rank %d: take on a closed, drained channel: ok=%v err=%v", rank, ok, err)
+		}
+
+		free(t, ch)
+		expect("put after free", ch.Put(ctx, nil), mpichan.ErrFreed)
+		_, _, err = ch.Take(ctx)
+		expect("take after free", err, mpichan.ErrFreed)
+		expect("free twice", ch.Free(), mpichan.ErrFreed)
+	})
+}
+
+// TestClaims: takers that start before the claim wait for it; claims from
+// several ranks add up; none left comes once all claimed messages are taken.
+func TestClaims(t *testing.T) {
+	mpitest.Run(t, 4, func(t *testing.T) {
+		ctx := deadline(t, time.Minute)
+		ch := newChan[int64](t, mpichan.Options{Capacity: 8, FrameSize: 8})
+		defer free(t, ch)
+		rank := int64(mpichan.Rank())
+		// Every rank takes first; claims happen later, on each rank.
+		f := ch.TakeF(ctx)
+		if err := ch.Claim(int(rank) + 1); err != nil { // 1+2+3+4 = 10
+			t.Fatal(err)
+		}
+		for i := int64(0); i <= rank; i++ {
+			if err := ch.Put(ctx, 100*rank+i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n := 0
+		_, ok, err := f.Wait() // ok may be false: other ranks may take all ten
+		if err != nil {
+			t.Fatalf("rank %d: first take: %v", rank, err)
+		}
+		if ok {
+			n++
+		}
+		for range ch.All(ctx) {
+			n++
+		}
+		if ch.Err() != nil {
+			t.Fatal(ch.Err())
+		}
+		total := make([]int64, 1)
+		mpichan.World().AllreduceInt64s(total, []int64{int64(n)}, mpi.OpSum, 0)
+		if total[0] != 10 {
+			t.Fatalf("took %d messages in all, want 10", total[0])
+		}
+		if st, err := ch.State(); err != nil || st.Claimed != 10 || st.Taken != 10 || !st.Claiming {
+			t.Fatalf("state: %+v, %v", st, err)
+		}
+	})
+}
+
+// TestSeveralChannels: channels on different hosts coexist, and PutF copies
+// its value at call time.
+func TestSeveralChannels(t *testing.T) {
+	mpitest.Run(t, 2, func(t *testing.T) {
+		ctx := deadline(t, time.Minute)
+		a := newChan[[]float64](t, mpichan.Options{Capacity: 4, FrameSize: 32, Host: 0})
+		defer free(t, a)
+		b := newChan[string](t, mpichan.Options{Capacity: 4, FrameSize: 8, Host: 1})
+		defer free(t, b)
+		if mpichan.Rank() == 0 {
+			a.Claim(3)
+			buf := []float64{1, 2}
+			var fs []*mpichan.Future[struct{}]
+			for i := range 3 {
+				buf[0] = float64(i) // reusing the buffer must be safe
+				fs = append(fs, a.PutF(ctx, buf))
+			}
+			for _, f := range fs {
+				if _, ok, err := f.Wait(); !ok || err != nil {
+					t.Fatal(err)
+				}
+			}
+			if v, ok, err := b.Take(ctx); v != "a reply longer than one frame" || !ok || err != nil {
+				t.Fatalf("reply %q %v %v", v, ok, err)
+			}
+			return
+		}
+		sum := 0.0
+		for v := range a.All(ctx) {
+			sum += v[0] + v[1]
+		}
+		if sum != 0+1+2+3*2 {
+			t.Fatalf("sum %v: PutF did not copy its value", sum)
+		}
+		if err := b.Put(ctx, "a reply longer than one frame"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

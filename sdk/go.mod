@@ -1,0 +1,5 @@
+module github.com/mpichan/mpichan/sdk
+
+go 1.26
+
+require github.com/sbromberger/gompi v0.2.0

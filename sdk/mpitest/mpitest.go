@@ -1,0 +1,150 @@
+// Package mpitest runs multi-rank tests from a plain `go test`: a test that
+// calls Run re-executes the test binary under mpirun with n ranks, running
+// only itself there, and fails if any rank fails. No wrapper is needed.
+//
+//	func TestMain(m *testing.M) { mpitest.Main(m) }
+//
+//	func TestPingPong(t *testing.T) {
+//		mpitest.Run(t, 4, func(t *testing.T) { ... code that runs on every rank ... })
+//	}
+//
+// The launcher is picked from the MPI library the binary is linked with:
+// Open MPI's `mpirun --oversubscribe --bind-to none`, or MPICH's
+// `mpiexec.hydra`. MPICHAN_MPIRUN overrides it (a command and its flags,
+// space-separated; "-n N" is appended). Each launch has a deadline,
+// MPICHAN_TEST_TIMEOUT (a Go duration, default 5m).
+package mpitest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+)
+
+// envRanks marks a process started by Run and holds its rank count.
+const envRanks = "MPICHAN_TEST_RANKS"
+
+// Main is the TestMain of a package with multi-rank tests. Under Run it
+// starts MPI around the tests; otherwise it just runs them.
+func Main(m *testing.M) {
+	if os.Getenv(envRanks) == "" {
+		os.Exit(m.Run())
+	}
+	if err := mpichan.Init(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	mpichan.Finalize()
+	os.Exit(code)
+}
+
+// Worker reports whether this process is a rank started by Run.
+func Worker() bool { return os.Getenv(envRanks) != "" }
+
+// Run runs body on n ranks. Called from a plain test, it launches the test
+// binary under mpirun and waits for it; inside that launch it runs body on
+// each rank. A rank whose body fails aborts the whole job, so the others do
+// not wait for it forever.
+func Run(t *testing.T, n int, body func(t *testing.T)) {
+	t.Helper()
+	if want := os.Getenv(envRanks); want != "" {
+		if want != strconv.Itoa(n) {
+			t.Fatalf("mpitest: launched with %s ranks, test wants %d", want, n)
+		}
+		defer func() {
+			if t.Failed() {
+				fmt.Fprintf(os.Stderr, "mpitest: rank %d of %s failed; aborting the job\n", mpichan.Rank(), t.Name())
+				mpichan.World().Abort(1)
+			}
+		}()
+		body(t)
+		return
+	}
+	if testing.Short() {
+		t.Skip("multi-rank test skipped in -short mode")
+	}
+	out, err := Launch(n, os.Args[0], "-test.run="+runPattern(t.Name()), "-test.v=true", "-test.count=1")
+	if err != nil {
+		t.Fatalf("%d ranks: %v\n%s", n, err, out)
+	}
+	if !strings.Contains(out, "--- PASS: "+t.Name()) {
+		t.Fatalf("%d ranks: the test did not run under mpirun:\n%s", n, out)
+	}
+	t.Logf("%d ranks:\n%s", n, out)
+}
+
+// runPattern anchors each element of a (sub)test name for -test.run.
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// Launch runs program with args on n ranks under the MPI launcher that
+// matches the linked MPI library, and returns its combined output. It gives
+// up after MPICHAN_TEST_TIMEOUT.
+func Launch(n int, program string, args ...string) (string, error) {
+	timeout := 5 * time.Minute
+	if v := os.Getenv("MPICHAN_TEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return "", fmt.Errorf("MPICHAN_TEST_TIMEOUT: %w", err)
+		}
+		timeout = d
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	argv := append(Launcher(n), program)
+	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], args...)...)
+	cmd.Env = append(os.Environ(), Env(n)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%s: no result after %v (MPICHAN_TEST_TIMEOUT): %w", strings.Join(argv, " "), timeout, ctx.Err())
+	}
+	return string(out), err
+}
+
+// Launcher is the command line that starts n ranks.
+func Launcher(n int) []string {
+	if v := strings.Fields(os.Getenv("MPICHAN_MPIRUN")); len(v) > 0 {
+		return append(v, "-n", strconv.Itoa(n))
+	}
+	if strings.Contains(mpichan.Library(), "Open MPI") {
+		return []string{first("mpirun.openmpi", "mpirun"), "--oversubscribe", "--bind-to", "none", "-n", strconv.Itoa(n)}
+	}
+	return []string{first("mpiexec.hydra", "mpiexec.mpich", "mpiexec"), "-n", strconv.Itoa(n)}
+}
+
+// Env is the environment a launch adds: the rank count for Main, and the
+// settings Open MPI needs when run as root.
+func Env(n int) []string {
+	env := []string{envRanks + "=" + strconv.Itoa(n), "OMPI_MCA_opal_signal=", "UCX_ERROR_SIGNALS="}
+	if os.Geteuid() == 0 {
+		env = append(env, "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+	}
+	return env
+}
+
+func first(names ...string) string {
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	return names[len(names)-1]
+}
