@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"iter"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -26,8 +27,9 @@ type Options struct {
 	Host int
 	// Backoff paces waiting operations (default DefaultBackoff).
 	Backoff Backoff
-	// NoProgress turns off the host's progress goroutine. Only for hosts
-	// that call into MPI often anyway, or to measure what it is worth.
+	// NoProgress turns off the host's progress goroutine (see docs/MPI.md).
+	// It is off anyway under Open MPI when all ranks share one node, where
+	// the origin completes every operation itself (osc sm, osc rdma).
 	NoProgress bool
 }
 
@@ -298,7 +300,12 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
 		return err
 	}
-	if size > 0 && !o.NoProgress {
+	oneNode, err := c.OneNode()
+	if err != nil {
+		return err
+	}
+	openMPILocal := oneNode && strings.Contains(rma.Library(), "Open MPI")
+	if size > 0 && !o.NoProgress && !openMPILocal {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
 	}
 	return nil
@@ -390,28 +397,6 @@ func (r *ring) segments(s int64, k int, f func(ticket, slot int64, n, off int) e
 	return f(s+int64(n), 0, k-n, n)
 }
 
-// waitStates waits until the n state words from slot hold want(ticket+i).
-// Only operations already under way can hold it up, so it does not give up.
-func (r *ring) waitStates(ticket, slot int64, n int, want func(int64) int64) error {
-	got := make([]int64, n)
-	for attempt := 0; ; attempt++ {
-		if err := r.win.Load(r.host, stateOff(slot), got); err != nil {
-			return err
-		}
-		ready := true
-		for i, v := range got {
-			if v != want(ticket+int64(i)) {
-				ready = false
-				break
-			}
-		}
-		if ready {
-			return nil
-		}
-		r.backoff.Wait(context.Background(), attempt)
-	}
-}
-
 func (r *ring) put(ctx context.Context, msg []byte, try bool) error {
 	if err := r.enter(); err != nil {
 		return err
@@ -425,17 +410,18 @@ func (r *ring) put(ctx context.Context, msg []byte, try bool) error {
 	buf := alignedBuffer(k * r.lay.slotSize)
 	r.lay.encode(buf, msg)
 
-	// 1. Reserve k frames.
+	// 1-2. Reserve k frames, then take k consecutive frame tickets. Until
+	// the reservation succeeds the put can give up without a trace; after
+	// it, the put must finish.
+	var s int64
 	for attempt := 0; ; attempt++ {
-		old, err := r.fetchAdd(wFree, -int64(k))
+		old, ticket, ok, err := r.win.Acquire(r.host, wFree*8, int64(k), wTail*8, int64(k))
 		if err != nil {
 			return err
 		}
-		if old >= int64(k) {
+		if ok {
+			s = ticket
 			break
-		}
-		if _, err := r.fetchAdd(wFree, int64(k)); err != nil {
-			return err
 		}
 		if old < -closedMark/2 {
 			return ErrClosed
@@ -448,21 +434,22 @@ func (r *ring) put(ctx context.Context, msg []byte, try bool) error {
 			return fmt.Errorf("mpichan: put: %w", err)
 		}
 	}
-	// 2. Take k consecutive frame tickets. From here the put must finish.
-	s, err := r.fetchAdd(wTail, int64(k))
-	if err != nil {
-		return err
-	}
-	// 3-5. Wait for the slots, write the frames, publish.
-	err = r.segments(s, k, func(ticket, slot int64, n, off int) error {
-		if err := r.waitStates(ticket, slot, n, stFree); err != nil {
-			return err
+	// 3. Wait for the slots to be released, and write the frames.
+	err := r.segments(s, k, func(ticket, slot int64, n, off int) error {
+		seen := make([]int64, n)
+		data := buf[off*r.lay.slotSize : (off+n)*r.lay.slotSize]
+		for attempt := 0; ; attempt++ {
+			ok, err := r.win.CheckPut(r.host, stateOff(slot), seen, stFree(ticket), stFree(1), r.slotOff(slot), data)
+			if err != nil || ok {
+				return err
+			}
+			r.backoff.Wait(context.Background(), attempt)
 		}
-		return r.win.Put(r.host, r.slotOff(slot), buf[off*r.lay.slotSize:(off+n)*r.lay.slotSize])
 	})
 	if err != nil {
 		return err
 	}
+	// 4. Publish.
 	// Later frames first: a taker may release the whole message as soon
 	// as it sees the first frame, so no state of it may change after that.
 	if k > 1 {
@@ -491,17 +478,16 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	defer r.leave()
-	// 1. Take a credit: a published message is there for us.
+	// 1. Take a credit (a published message is there for us) and a ticket.
+	var s int64
 	for attempt := 0; ; attempt++ {
-		old, err := r.fetchAdd(wAvail, -1)
+		_, ticket, ok, err := r.win.Acquire(r.host, wAvail*8, 1, wHead*8, 1)
 		if err != nil {
 			return nil, false, err
 		}
-		if old >= 1 {
+		if ok {
+			s = ticket
 			break
-		}
-		if _, err := r.fetchAdd(wAvail, 1); err != nil {
-			return nil, false, err
 		}
 		done, err := r.noneLeft()
 		if err != nil || done {
@@ -515,34 +501,28 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 			return nil, false, fmt.Errorf("mpichan: take: %w", err)
 		}
 	}
-	// 2. Find the first frame of a message. From here the take must finish.
-	var s int64
-	state := make([]int64, 1)
-	for found := false; !found; {
-		var err error
-		if s, err = r.fetchAdd(wHead, 1); err != nil {
+	// 2-3. Find the first frame of a message and read it. From here the
+	// take must finish.
+	first := make([]byte, r.lay.slotSize)
+	seen := make([]int64, 1)
+	for attempt := 0; ; attempt++ {
+		ok, err := r.win.CheckGet(r.host, stateOff(s%r.cap), seen, stStart(s), 0, r.slotOff(s%r.cap), first)
+		if err != nil {
 			return nil, false, err
 		}
-		for attempt := 0; ; attempt++ {
-			if err := r.win.Load(r.host, stateOff(s%r.cap), state); err != nil {
+		if ok {
+			break
+		}
+		// A later frame, maybe already released by the taker of its
+		// message's first frame: not ours; take the next ticket.
+		if seen[0] == stCont(s) || seen[0] >= stFree(s+r.cap) {
+			if s, err = r.fetchAdd(wHead, 1); err != nil {
 				return nil, false, err
 			}
-			if state[0] == stStart(s) {
-				found = true
-				break
-			}
-			// A later frame, maybe already released by the taker of its
-			// message's first frame: not ours to take.
-			if state[0] == stCont(s) || state[0] >= stFree(s+r.cap) {
-				break
-			}
-			r.backoff.Wait(context.Background(), attempt)
+			attempt = -1
+			continue
 		}
-	}
-	// 3. Read the frames.
-	first := make([]byte, r.lay.slotSize)
-	if err := r.win.Get(r.host, r.slotOff(s%r.cap), first); err != nil {
-		return nil, false, err
+		r.backoff.Wait(context.Background(), attempt)
 	}
 	k, err := r.lay.count(first)
 	if err == nil && int64(k) > r.cap {

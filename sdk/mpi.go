@@ -28,8 +28,6 @@ var envDefaults = [][2]string{
 	// crashes the target in 4.1.4). sm declines windows that span nodes,
 	// where the next component is used as before.
 	{"OMPI_MCA_osc_rdma_priority", "20"},
-	// UCX (MPICH's ch4:ucx device, Open MPI's pml/osc ucx) does the same.
-	{"UCX_ERROR_SIGNALS", ""},
 }
 
 // Init starts MPI with MPI_THREAD_MULTIPLE, so that every goroutine may use

@@ -133,7 +133,7 @@ func Launcher(n int) []string {
 // Env is the environment a launch adds: the rank count for Main, and the
 // settings Open MPI needs when run as root.
 func Env(n int) []string {
-	env := []string{envRanks + "=" + strconv.Itoa(n), "OMPI_MCA_opal_signal=", "UCX_ERROR_SIGNALS="}
+	env := []string{envRanks + "=" + strconv.Itoa(n), "OMPI_MCA_opal_signal="}
 	if os.Geteuid() == 0 {
 		env = append(env, "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
 	}

@@ -11,9 +11,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
@@ -25,6 +28,7 @@ func main() {
 	msgs := flag.Int("n", 20000, "messages in the throughput run")
 	rtt := flag.Int("rtt", 20000, "iterations of the latency runs")
 	busy := flag.Duration("busy", 300*time.Millisecond, "how long the host computes in the stall run")
+	prof := flag.String("cpuprofile", "", "write rank 1's CPU profile of the latency run to this file")
 	flag.Parse()
 	if err := mpichan.Init(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -35,11 +39,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "chanbench: run it under mpirun with at least 2 ranks")
 		os.Exit(2)
 	}
+	profile = *prof
 	if err := run(*msgs, *rtt, *busy); err != nil {
 		fmt.Fprintf(os.Stderr, "rank %d: %v\n", mpichan.Rank(), err)
 		mpichan.World().Abort(1)
 	}
 }
+
+var profile string
 
 func say(format string, a ...any) {
 	if mpichan.Rank() == 0 {
@@ -51,7 +58,7 @@ func run(msgs, rtt int, busy time.Duration) error {
 	world := mpichan.World()
 	rank, size := mpichan.Rank(), mpichan.Size()
 	ctx := context.Background()
-	say("library: %s\nranks: %d, GOMAXPROCS honoured per rank\n", firstLine(mpichan.Library()), size)
+	say("library: %s\nranks: %d, GOMAXPROCS %d\n", firstLine(mpichan.Library()), size, runtime.GOMAXPROCS(0))
 
 	// Throughput: rank 0 hosts and produces, the others consume.
 	ch, err := mpichan.New[[]float64](world, mpichan.Options{Capacity: 256, FrameSize: 64})
@@ -86,9 +93,32 @@ func run(msgs, rtt int, busy time.Duration) error {
 	if err != nil {
 		return err
 	}
+	// Rank 0, the target, waits inside MPI (MPICH needs the target in MPI
+	// for a raw fetch-and-op to complete); the others wait on a channel
+	// hosted by the last rank, backing off instead of spinning, so rank 1
+	// and the target have the cores.
+	done, err := mpichan.New[int](world, mpichan.Options{Capacity: 8, FrameSize: 8, Host: size - 1})
+	if err != nil {
+		return err
+	}
 	var pt, fao float64
-	if rank == 1 {
+	switch {
+	case rank == 0:
+		world.Barrier()
+	case rank > 1:
+		if _, _, err := done.Take(ctx); err != nil {
+			return err
+		}
+		world.Barrier()
+	default:
 		v := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+		if profile != "" {
+			f, err := os.Create(profile)
+			if err != nil {
+				return err
+			}
+			pprof.StartCPUProfile(f)
+		}
 		for round := 0; round < 2; round++ { // round 0 warms up
 			t := time.Now()
 			for range rtt {
@@ -108,6 +138,15 @@ func run(msgs, rtt int, busy time.Duration) error {
 			}
 			fao = time.Since(t).Seconds() / float64(rtt)
 		}
+		if profile != "" {
+			pprof.StopCPUProfile()
+		}
+		for range size - 2 {
+			if err := done.Put(ctx, 1); err != nil {
+				return err
+			}
+		}
+		world.Barrier()
 	}
 	lat := []float64{pt, fao}
 	out := make([]float64, 2)
@@ -115,7 +154,7 @@ func run(msgs, rtt int, busy time.Duration) error {
 		return err
 	}
 	say("latency: put+take %.3f us, raw MPI_Fetch_and_op %.3f us, ratio %.1fx (target <= 8x)\n", out[0]*1e6, out[1]*1e6, out[0]/out[1])
-	if err := errorsJoin(ch.Free(), win.UnlockAll(), win.Free()); err != nil {
+	if err := errors.Join(ch.Free(), done.Free(), win.UnlockAll(), win.Free()); err != nil {
 		return err
 	}
 
@@ -183,13 +222,4 @@ func firstLine(s string) string {
 		}
 	}
 	return s
-}
-
-func errorsJoin(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }

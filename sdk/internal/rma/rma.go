@@ -54,6 +54,40 @@ static int rma_store_add(MPI_Win w, int t, MPI_Aint ds, int n, int64_t *vals,
 	return MPI_Win_flush(t, w);
 }
 
+// rma_acquire takes n units from the counting semaphore at ds (fetch-and-add
+// -n); if it held fewer, it gives them back and returns 0. On success it
+// fetch-adds inc at dt and stores the old value in *ticket. *old is the
+// semaphore's value before. One cgo call instead of two or three.
+static int rma_acquire(MPI_Win w, int t, MPI_Aint ds, int64_t n, MPI_Aint dt, int64_t inc,
+                       int64_t *old, int64_t *ticket, int *ok) {
+	int rc = rma_fetch_add(w, t, ds, -n, old);
+	if (rc != MPI_SUCCESS) return rc;
+	if (*old < n) {
+		int64_t back;
+		*ok = 0;
+		return rma_fetch_add(w, t, ds, n, &back);
+	}
+	*ok = 1;
+	return rma_fetch_add(w, t, dt, inc, ticket);
+}
+
+// rma_check_xfer loads n words at dw; if word i equals base + i*step for
+// every i, it puts (dir 1) or gets (dir 0) len bytes at dd, and sets *ok.
+static int rma_check_xfer(MPI_Win w, int t, MPI_Aint dw, int n, int64_t base, int64_t step,
+                          int64_t *seen, int dir, MPI_Aint dd, void *buf, int len, int *ok) {
+	int rc = rma_load(w, t, dw, n, seen);
+	if (rc != MPI_SUCCESS) return rc;
+	*ok = 0;
+	for (int i = 0; i < n; i++)
+		if (seen[i] != base + i * step) return MPI_SUCCESS;
+	*ok = 1;
+	if (len == 0) return MPI_SUCCESS;
+	rc = dir ? MPI_Put(buf, len, MPI_BYTE, t, dd, len, MPI_BYTE, w)
+	         : MPI_Get(buf, len, MPI_BYTE, t, dd, len, MPI_BYTE, w);
+	if (rc != MPI_SUCCESS) return rc;
+	return MPI_Win_flush(t, w);
+}
+
 static int rma_put(MPI_Win w, int t, MPI_Aint d, void *buf, int n) {
 	int rc = MPI_Put(buf, n, MPI_BYTE, t, d, n, MPI_BYTE, w);
 	if (rc != MPI_SUCCESS) return rc;
@@ -89,6 +123,18 @@ static int rma_dup(MPI_Comm c, MPI_Comm *out) {
 	int rc = MPI_Comm_dup(c, out);
 	if (rc != MPI_SUCCESS) return rc;
 	return MPI_Comm_set_errhandler(*out, MPI_ERRORS_RETURN);
+}
+
+// rma_one_node sets *one when every rank of c shares this rank's node.
+static int rma_one_node(MPI_Comm c, int *one) {
+	MPI_Comm node;
+	int n, all, rc = MPI_Comm_split_type(c, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+	if (rc != MPI_SUCCESS) return rc;
+	MPI_Comm_size(node, &n);
+	MPI_Comm_size(c, &all);
+	MPI_Comm_free(&node);
+	*one = n == all;
+	return MPI_SUCCESS;
 }
 
 static int rma_comm_free(MPI_Comm *c) { return MPI_Comm_free(c); }
@@ -166,6 +212,13 @@ func (c *Comm) Size() int {
 	var s C.int
 	C.rma_size(c.c, &s)
 	return int(s)
+}
+
+// OneNode reports whether all ranks of c run on one node (collective).
+func (c *Comm) OneNode() (bool, error) {
+	var one C.int
+	err := check("MPI_Comm_split_type", C.rma_one_node(c.c, &one))
+	return one != 0, err
 }
 
 // Free releases the communicator (collective).
@@ -264,6 +317,41 @@ func (w *Win) StoreAdd(target, disp int, vals []int64, d1 int, a1 int64, d2 int,
 // computes. (MPI_Iprobe on the window's communicator progresses it 20x
 // more slowly with MPICH 4.0.)
 func (w *Win) Poke(self int) error { return check("MPI_Fetch_and_op", C.rma_poke(w.w, C.int(self))) }
+
+// Acquire takes n units from the counting semaphore at sem; when it held
+// fewer, it puts them back and returns ok == false. On success it adds inc to
+// the counter at ticketDisp and returns that counter's previous value. old is
+// the semaphore's value before the call.
+func (w *Win) Acquire(target, sem int, n int64, ticketDisp int, inc int64) (old, ticket int64, ok bool, err error) {
+	var o, tk C.int64_t
+	var k C.int
+	err = check("MPI_Fetch_and_op", C.rma_acquire(w.w, C.int(target), C.MPI_Aint(sem), C.int64_t(n),
+		C.MPI_Aint(ticketDisp), C.int64_t(inc), &o, &tk, &k))
+	return int64(o), int64(tk), k != 0, err
+}
+
+// CheckPut loads len(seen) words at words; if word i equals base+i*step for
+// every i it puts buf at disp and returns true. seen receives the words.
+func (w *Win) CheckPut(target, words int, seen []int64, base, step int64, disp int, buf []byte) (bool, error) {
+	return w.checkXfer(target, words, seen, base, step, 1, disp, buf)
+}
+
+// CheckGet is CheckPut that gets buf from disp instead.
+func (w *Win) CheckGet(target, words int, seen []int64, base, step int64, disp int, buf []byte) (bool, error) {
+	return w.checkXfer(target, words, seen, base, step, 0, disp, buf)
+}
+
+func (w *Win) checkXfer(target, words int, seen []int64, base, step int64, dir, disp int, buf []byte) (bool, error) {
+	var p unsafe.Pointer
+	if len(buf) > 0 {
+		p = unsafe.Pointer(&buf[0])
+	}
+	var ok C.int
+	err := check("MPI_Get_accumulate", C.rma_check_xfer(w.w, C.int(target), C.MPI_Aint(words), C.int(len(seen)),
+		C.int64_t(base), C.int64_t(step), (*C.int64_t)(unsafe.Pointer(&seen[0])), C.int(dir),
+		C.MPI_Aint(disp), p, C.int(len(buf)), &ok))
+	return ok != 0, err
+}
 
 // Put copies buf to disp on target and completes the transfer.
 func (w *Win) Put(target, disp int, buf []byte) error {
