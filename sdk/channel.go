@@ -163,12 +163,14 @@ func (c *Channel[T]) Err() error {
 	return nil
 }
 
+// encode returns v's bytes behind frameHeader bytes of room, so that a
+// one-frame message is sent from this buffer as it is.
 func (c *Channel[T]) encode(v T) ([]byte, error) {
-	msg, err := c.codec.Append(nil, v)
+	b, err := c.codec.Append(make([]byte, frameHeader, frameHeader+64), v)
 	if err != nil {
 		return nil, fmt.Errorf("mpichan: %s codec: encode: %w", c.codecName, err)
 	}
-	return msg, nil
+	return b, nil
 }
 
 func (c *Channel[T]) decode(msg []byte, ok bool, err error) (v T, _ bool, _ error) {
@@ -349,9 +351,11 @@ func putWord(mem []byte, word int, v int64) {
 // puts an 8 KiB block 20-35x slower from a page-aligned buffer than from an
 // unaligned one, and Go hands out large blocks page-aligned, so blocks of a
 // page or more start 64 bytes past a page boundary.
+const alignFrom = 4096
+
 func alignedBuffer(n int) []byte {
 	const page = 4096
-	if n < page {
+	if n < alignFrom {
 		return make([]byte, n)
 	}
 	b := make([]byte, n+page+64)
@@ -397,18 +401,27 @@ func (r *ring) segments(s int64, k int, f func(ticket, slot int64, n, off int) e
 	return f(s+int64(n), 0, k-n, n)
 }
 
-func (r *ring) put(ctx context.Context, msg []byte, try bool) error {
+// put sends the message in b[frameHeader:]; b's first frameHeader bytes are
+// room for a header.
+func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 	if err := r.enter(); err != nil {
 		return err
 	}
 	defer r.leave()
+	msg := b[frameHeader:]
 	k := r.lay.frames(len(msg))
 	if int64(k) > r.cap {
 		return fmt.Errorf("%w: %d bytes need %d frames of %d bytes, the channel holds %d",
 			ErrTooLarge, len(msg), k, r.lay.frameSize, r.cap)
 	}
-	buf := alignedBuffer(k * r.lay.slotSize)
-	r.lay.encode(buf, msg)
+	var buf []byte
+	if k == 1 && len(b) < alignFrom {
+		buf = b // one frame: header and data as they are, no padding
+		r.lay.header(buf, len(msg), 1)
+	} else {
+		buf = alignedBuffer(k * r.lay.slotSize)
+		r.lay.encode(buf, msg)
+	}
 
 	// 1-2. Reserve k frames, then take k consecutive frame tickets. Until
 	// the reservation succeeds the put can give up without a trace; after
@@ -437,7 +450,7 @@ func (r *ring) put(ctx context.Context, msg []byte, try bool) error {
 	// 3. Wait for the slots to be released, and write the frames.
 	err := r.segments(s, k, func(ticket, slot int64, n, off int) error {
 		seen := make([]int64, n)
-		data := buf[off*r.lay.slotSize : (off+n)*r.lay.slotSize]
+		data := buf[off*r.lay.slotSize : min((off+n)*r.lay.slotSize, len(buf))]
 		for attempt := 0; ; attempt++ {
 			ok, err := r.win.CheckPut(r.host, stateOff(slot), seen, stFree(ticket), stFree(1), r.slotOff(slot), data)
 			if err != nil || ok {
@@ -557,7 +570,7 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	msg, err := r.lay.decode(buf)
+	msg, err := r.lay.decode(buf, k == 1)
 	if err != nil {
 		return nil, false, err
 	}

@@ -65,29 +65,38 @@ func (String) Decode(b []byte) (string, error) { return string(b), nil }
 // encoding.
 type Slice[T any] struct{}
 
+// sliceHeader is the memory layout of every Go slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
 // Append appends the slice's memory.
 func (Slice[T]) Append(dst []byte, v T) ([]byte, error) {
-	rv := reflect.ValueOf(&v).Elem()
-	n := rv.Len() * int(rv.Type().Elem().Size())
+	h := (*sliceHeader)(unsafe.Pointer(&v))
+	n := h.len * int(reflect.TypeFor[T]().Elem().Size())
 	if n == 0 {
 		return dst, nil
 	}
-	return append(dst, unsafe.Slice((*byte)(rv.UnsafePointer()), n)...), nil
+	return append(dst, unsafe.Slice((*byte)(h.data), n)...), nil
 }
 
-// Decode copies b into a new slice.
+// Decode returns the elements in b: b itself when it is aligned for them
+// (Decode owns b), a copy otherwise.
 func (Slice[T]) Decode(b []byte) (T, error) {
 	var v T
-	t := reflect.TypeFor[T]()
-	size := int(t.Elem().Size())
+	elem := reflect.TypeFor[T]().Elem()
+	size := int(elem.Size())
 	if size == 0 || len(b)%size != 0 {
-		return v, fmt.Errorf("%d bytes is not a whole number of %v", len(b), t.Elem())
+		return v, fmt.Errorf("%d bytes is not a whole number of %v", len(b), elem)
 	}
-	rv := reflect.MakeSlice(t, len(b)/size, len(b)/size)
-	if len(b) > 0 {
-		copy(unsafe.Slice((*byte)(rv.UnsafePointer()), len(b)), b)
+	if len(b) == 0 {
+		return reflect.MakeSlice(reflect.TypeFor[T](), 0, 0).Interface().(T), nil
 	}
-	reflect.ValueOf(&v).Elem().Set(rv)
+	if uintptr(unsafe.Pointer(&b[0]))%uintptr(elem.Align()) != 0 {
+		b = append(make([]byte, 0, len(b)+8)[:0], b...) // Go allocations are 8-byte aligned
+	}
+	*(*sliceHeader)(unsafe.Pointer(&v)) = sliceHeader{unsafe.Pointer(&b[0]), len(b) / size, len(b) / size}
 	return v, nil
 }
 

@@ -33,6 +33,12 @@ func (l layout) frames(n int) int {
 	return (n + l.frameSize - 1) / l.frameSize
 }
 
+// header writes a frame header at the start of rec.
+func (l layout) header(rec []byte, size, count int) {
+	binary.LittleEndian.PutUint32(rec[0:], uint32(size))
+	binary.LittleEndian.PutUint32(rec[4:], uint32(count))
+}
+
 // encode writes msg as frames into dst, which must be frames(len(msg)) slots
 // long, and returns the frame count.
 func (l layout) encode(dst, msg []byte) int {
@@ -40,12 +46,11 @@ func (l layout) encode(dst, msg []byte) int {
 	for i := 0; i < k; i++ {
 		rec := dst[i*l.slotSize : (i+1)*l.slotSize]
 		part := msg[min(i*l.frameSize, len(msg)):min((i+1)*l.frameSize, len(msg))]
-		count := uint32(0)
+		count := 0
 		if i == 0 {
-			count = uint32(k)
+			count = k
 		}
-		binary.LittleEndian.PutUint32(rec[0:], uint32(len(part)))
-		binary.LittleEndian.PutUint32(rec[4:], count)
+		l.header(rec, len(part), count)
 		n := copy(rec[frameHeader:], part)
 		clear(rec[frameHeader+n:])
 	}
@@ -67,8 +72,9 @@ func (l layout) count(first []byte) (int, error) {
 }
 
 // decode reassembles the message held in src, whose length must be exactly
-// the message's slots. The result does not alias src.
-func (l layout) decode(src []byte) ([]byte, error) {
+// the message's slots. The result aliases src only when alias is set and the
+// message has one frame.
+func (l layout) decode(src []byte, alias bool) ([]byte, error) {
 	k, err := l.count(src)
 	if err != nil {
 		return nil, err
@@ -90,6 +96,9 @@ func (l layout) decode(src []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: inner frame %d is short (%d bytes)", errFrame, i, size)
 		}
 		total += size
+	}
+	if alias && k == 1 {
+		return src[frameHeader : frameHeader+total : frameHeader+total], nil
 	}
 	msg := make([]byte, 0, total)
 	for i := 0; i < k; i++ {

@@ -27,7 +27,7 @@ func FuzzFrames(f *testing.F) {
 		if c, err := l.count(buf); err != nil || c != k {
 			t.Fatalf("count: %d, %v; want %d", c, err, k)
 		}
-		out, err := l.decode(buf)
+		out, err := l.decode(buf, false)
 		if err != nil || !bytes.Equal(out, msg) {
 			t.Fatalf("round trip: %q, %v; want %q", out, err, msg)
 		}
@@ -36,11 +36,11 @@ func FuzzFrames(f *testing.F) {
 			bad := bytes.Clone(buf)
 			bad[len(bad)-1-l.slotSize/2] ^= 0xFF
 			bad[0] ^= msg[0] | 1
-			if out, err := l.decode(bad); err == nil && len(out) > len(buf) {
+			if out, err := l.decode(bad, false); err == nil && len(out) > len(buf) {
 				t.Fatalf("decoded %d bytes from %d bytes of slots", len(out), len(buf))
 			}
 		}
-		if _, err := l.decode(msg); err == nil && len(msg)%l.slotSize != 0 {
+		if _, err := l.decode(msg, true); err == nil && len(msg)%l.slotSize != 0 {
 			t.Fatalf("decoded slots of a bad length (%d bytes)", len(msg))
 		}
 	})
@@ -59,7 +59,7 @@ func TestFrameErrors(t *testing.T) {
 	} {
 		b := bytes.Clone(buf)
 		mutate(b)
-		if _, err := l.decode(b); err == nil {
+		if _, err := l.decode(b, false); err == nil {
 			t.Errorf("%s: decoded", name)
 		}
 	}
