@@ -202,28 +202,18 @@ type State struct {
 	Closed   bool
 }
 
-// Window layout on the host, in int64 words: control counters, then one
-// state word per slot, then the slots.
+// Window layout on the host (docs/DESIGN.md): control words, one state
+// word per slot, then the slots. The protocol's steps are in
+// internal/rma's C code; these name the same words.
 const (
-	wFree     = iota // free frames; Close subtracts closedMark
-	wTail            // next frame ticket for producers
-	wAvail           // published messages not yet credited to a taker
-	wHead            // next frame ticket for takers
-	wClaimed         // claimed messages, with claimFlag once anyone claims
-	wTaken           // messages taken and released
-	ctrlWords = 8
+	wFree, wTail, wAvail, wHead, wClaimed, wTaken = rma.WFree, rma.WTail, rma.WAvail, rma.WHead, rma.WClaimed, rma.WTaken
+	ctrlWords                                     = rma.CtrlWords
 )
 
 const (
 	closedMark = int64(1) << 40
 	claimFlag  = int64(1) << 62
 )
-
-// Slot states. Slot s%cap serves frame tickets s, s+cap, s+2cap, ...; its
-// state word says where it is in that sequence.
-func stFree(s int64) int64  { return 3 * s }   // ready for the producer of ticket s
-func stStart(s int64) int64 { return 3*s + 1 } // ticket s holds a message's first frame
-func stCont(s int64) int64  { return 3*s + 2 } // ticket s holds a later frame
 
 // ring is the untyped channel: the algorithm over MPI atomics.
 //
@@ -246,6 +236,7 @@ type ring struct {
 	lay       layout
 	backoff   Backoff
 	codecName string
+	steps     *rma.Ring
 	prog      *progress
 
 	mu    sync.RWMutex // held for reading by operations, for writing by Free
@@ -280,7 +271,7 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
 	size := 0
 	if c.Rank() == r.host {
-		size = r.slotOff(0) + o.Capacity*r.lay.slotSize
+		size = (ctrlWords+o.Capacity)*8 + o.Capacity*r.lay.slotSize
 	}
 	if r.win, err = rma.Allocate(c, size); err != nil {
 		c.Free()
@@ -290,9 +281,10 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 		mem := r.win.Local()
 		putWord(mem, wFree, r.cap)
 		for s := int64(0); s < r.cap; s++ {
-			putWord(mem, ctrlWords+int(s), stFree(s))
+			putWord(mem, ctrlWords+int(s), 3*s) // free for ticket s
 		}
 	}
+	r.steps = rma.NewRing(r.win, r.host, r.cap, r.lay.slotSize)
 	if err := r.win.LockAll(); err != nil {
 		r.win.Free()
 		c.Free()
@@ -363,12 +355,6 @@ func alignedBuffer(n int) []byte {
 	return b[off : off+n : off+n]
 }
 
-func (r *ring) slotOff(slot int64) int {
-	return (ctrlWords+int(r.cap))*8 + int(slot)*r.lay.slotSize
-}
-
-func stateOff(slot int64) int { return (ctrlWords + int(slot)) * 8 }
-
 // activity changes whenever a producer or taker has touched the host.
 func (r *ring) activity() int64 {
 	return r.win.LocalLoad(wTail*8) + r.win.LocalLoad(wHead*8) + r.win.LocalLoad(wFree*8)
@@ -388,17 +374,6 @@ func (r *ring) leave() { r.mu.RUnlock() }
 
 func (r *ring) fetchAdd(word int, v int64) (int64, error) {
 	return r.win.FetchAdd(r.host, word*8, v)
-}
-
-// segments splits k consecutive tickets from s into at most two runs of
-// slots that do not wrap: it calls f(ticket, slot, n, offset) for each.
-func (r *ring) segments(s int64, k int, f func(ticket, slot int64, n, off int) error) error {
-	slot := s % r.cap
-	n := int(min(int64(k), r.cap-slot))
-	if err := f(s, slot, n, 0); err != nil || n == k {
-		return err
-	}
-	return f(s+int64(n), 0, k-n, n)
 }
 
 // put sends the message in b[frameHeader:]; b's first frameHeader bytes are
@@ -423,17 +398,27 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 		r.lay.encode(buf, msg)
 	}
 
-	// 1-2. Reserve k frames, then take k consecutive frame tickets. Until
-	// the reservation succeeds the put can give up without a trace; after
-	// it, the put must finish.
-	var s int64
+	// Reserve k frames, take k consecutive tickets, write and publish.
+	// Until the reservation succeeds the put can give up without a trace;
+	// after it, the put must finish (only takers already reading the
+	// previous occupants of its slots can hold it up).
+	var ticket int64
 	for attempt := 0; ; attempt++ {
-		old, ticket, ok, err := r.win.Acquire(r.host, wFree*8, int64(k), wTail*8, int64(k))
+		code, old, t, err := r.steps.Put(k, buf)
 		if err != nil {
 			return err
 		}
-		if ok {
-			s = ticket
+		if code != rma.No {
+			if code == rma.OK {
+				break
+			}
+			ticket = t
+			for attempt := 0; code == rma.Wait; attempt++ {
+				r.backoff.Wait(context.Background(), attempt)
+				if code, err = r.steps.Write(ticket, k, buf); err != nil {
+					return err
+				}
+			}
 			break
 		}
 		if old < -closedMark/2 {
@@ -447,39 +432,6 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 			return fmt.Errorf("mpichan: put: %w", err)
 		}
 	}
-	// 3. Wait for the slots to be released, and write the frames.
-	err := r.segments(s, k, func(ticket, slot int64, n, off int) error {
-		seen := make([]int64, n)
-		data := buf[off*r.lay.slotSize : min((off+n)*r.lay.slotSize, len(buf))]
-		for attempt := 0; ; attempt++ {
-			ok, err := r.win.CheckPut(r.host, stateOff(slot), seen, stFree(ticket), stFree(1), r.slotOff(slot), data)
-			if err != nil || ok {
-				return err
-			}
-			r.backoff.Wait(context.Background(), attempt)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	// 4. Publish.
-	// Later frames first: a taker may release the whole message as soon
-	// as it sees the first frame, so no state of it may change after that.
-	if k > 1 {
-		err = r.segments(s+1, k-1, func(ticket, slot int64, n, _ int) error {
-			states := make([]int64, n)
-			for i := range states {
-				states[i] = stCont(ticket + int64(i))
-			}
-			return r.win.StoreAdd(r.host, stateOff(slot), states, -1, 0, -1, 0)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if err := r.win.StoreAdd(r.host, stateOff(s%r.cap), []int64{stStart(s)}, wAvail*8, 1, -1, 0); err != nil {
-		return err
-	}
 	r.stats[sPuts].Add(1)
 	r.stats[sBytesPut].Add(int64(len(msg)))
 	r.stats[sFramesPut].Add(int64(k))
@@ -491,15 +443,17 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	defer r.leave()
-	// 1. Take a credit (a published message is there for us) and a ticket.
-	var s int64
+	// Take a credit (a published message is there for us) and a ticket,
+	// then read. After the credit the take must finish.
+	first := make([]byte, r.lay.slotSize)
+	var code, k int
+	var ticket int64
+	var err error
 	for attempt := 0; ; attempt++ {
-		_, ticket, ok, err := r.win.Acquire(r.host, wAvail*8, 1, wHead*8, 1)
-		if err != nil {
+		if code, ticket, k, err = r.steps.Take(first); err != nil {
 			return nil, false, err
 		}
-		if ok {
-			s = ticket
+		if code != rma.No {
 			break
 		}
 		done, err := r.noneLeft()
@@ -514,61 +468,22 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 			return nil, false, fmt.Errorf("mpichan: take: %w", err)
 		}
 	}
-	// 2-3. Find the first frame of a message and read it. From here the
-	// take must finish.
-	first := make([]byte, r.lay.slotSize)
-	seen := make([]int64, 1)
-	for attempt := 0; ; attempt++ {
-		ok, err := r.win.CheckGet(r.host, stateOff(s%r.cap), seen, stStart(s), 0, r.slotOff(s%r.cap), first)
-		if err != nil {
+	for attempt := 0; code == rma.Wait; attempt++ {
+		r.backoff.Wait(context.Background(), attempt)
+		if code, ticket, k, err = r.steps.Read(ticket, first); err != nil {
 			return nil, false, err
 		}
-		if ok {
-			break
-		}
-		// A later frame, maybe already released by the taker of its
-		// message's first frame: not ours; take the next ticket.
-		if seen[0] == stCont(s) || seen[0] >= stFree(s+r.cap) {
-			if s, err = r.fetchAdd(wHead, 1); err != nil {
-				return nil, false, err
-			}
-			attempt = -1
-			continue
-		}
-		r.backoff.Wait(context.Background(), attempt)
 	}
-	k, err := r.lay.count(first)
-	if err == nil && int64(k) > r.cap {
-		err = fmt.Errorf("%w: count %d exceeds capacity %d", errFrame, k, r.cap)
-	}
-	if err != nil {
-		return nil, false, err
+	if _, err := r.lay.count(first); err != nil || int64(k) > r.cap {
+		return nil, false, fmt.Errorf("%w: frame count %d (capacity %d): %v", errFrame, k, r.cap, err)
 	}
 	buf := first
-	if k > 1 {
+	if code == rma.More {
 		buf = alignedBuffer(k * r.lay.slotSize)
 		copy(buf, first)
-		err = r.segments(s+1, k-1, func(_, slot int64, n, off int) error {
-			at := (off + 1) * r.lay.slotSize
-			return r.win.Get(r.host, r.slotOff(slot), buf[at:at+n*r.lay.slotSize])
-		})
-		if err != nil {
+		if err := r.steps.Finish(ticket, k, buf[r.lay.slotSize:]); err != nil {
 			return nil, false, err
 		}
-	}
-	// 4. Release the slots for their next tickets and return the frames.
-	err = r.segments(s, k, func(ticket, slot int64, n, off int) error {
-		states := make([]int64, n)
-		for i := range states {
-			states[i] = stFree(ticket + int64(i) + r.cap)
-		}
-		if off+n == k {
-			return r.win.StoreAdd(r.host, stateOff(slot), states, wFree*8, int64(k), wTaken*8, 1)
-		}
-		return r.win.StoreAdd(r.host, stateOff(slot), states, -1, 0, -1, 0)
-	})
-	if err != nil {
-		return nil, false, err
 	}
 	msg, err := r.lay.decode(buf, k == 1)
 	if err != nil {

@@ -1,6 +1,9 @@
-// Package rma is a thin cgo binding for the MPI one-sided (RMA) calls that
-// github.com/sbromberger/gompi lacks: windows, passive-target epochs,
-// atomics, put/get and flush.
+// Package rma is a small cgo binding for the MPI one-sided (RMA) calls that
+// github.com/sbromberger/gompi lacks (windows, passive-target epochs,
+// atomics, flush), plus the RemoteChannel protocol's steps (rma.c, Ring):
+// each step is a fixed sequence of a few MPI operations, so that a put or a
+// take costs one cgo call when nothing waits. Go keeps the waiting,
+// contexts, errors, framing and codecs.
 //
 // Every call that starts an operation also completes it (flush) before
 // returning, so Go memory handed to C is only used for the duration of the
@@ -10,147 +13,8 @@
 package rma
 
 /*
-#include <mpi.h>
-#include <stdint.h>
 #include <string.h>
-
-static int rma_fetch_add(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old) {
-	int rc = MPI_Fetch_and_op(&v, old, MPI_INT64_T, t, d, MPI_SUM, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
-static int rma_fetch_or(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old) {
-	int rc = MPI_Fetch_and_op(&v, old, MPI_INT64_T, t, d, MPI_BOR, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
-// rma_load reads n int64 words atomically (element-wise) into out.
-static int rma_load(MPI_Win w, int t, MPI_Aint d, int n, int64_t *out) {
-	int rc = MPI_Get_accumulate(NULL, 0, MPI_INT64_T, out, n, MPI_INT64_T, t, d, n, MPI_INT64_T, MPI_NO_OP, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
-// rma_store_add atomically replaces n words at ds with vals, then adds a1 at
-// d1 and a2 at d2 (skipped when the displacement is negative), all completed
-// by one flush.
-static int rma_store_add(MPI_Win w, int t, MPI_Aint ds, int n, int64_t *vals,
-                         MPI_Aint d1, int64_t a1, MPI_Aint d2, int64_t a2) {
-	int rc;
-	if (n > 0) {
-		rc = MPI_Accumulate(vals, n, MPI_INT64_T, t, ds, n, MPI_INT64_T, MPI_REPLACE, w);
-		if (rc != MPI_SUCCESS) return rc;
-	}
-	if (d1 >= 0) {
-		rc = MPI_Accumulate(&a1, 1, MPI_INT64_T, t, d1, 1, MPI_INT64_T, MPI_SUM, w);
-		if (rc != MPI_SUCCESS) return rc;
-	}
-	if (d2 >= 0) {
-		rc = MPI_Accumulate(&a2, 1, MPI_INT64_T, t, d2, 1, MPI_INT64_T, MPI_SUM, w);
-		if (rc != MPI_SUCCESS) return rc;
-	}
-	return MPI_Win_flush(t, w);
-}
-
-// rma_acquire takes n units from the counting semaphore at ds (fetch-and-add
-// -n); if it held fewer, it gives them back and returns 0. On success it
-// fetch-adds inc at dt and stores the old value in *ticket. *old is the
-// semaphore's value before. One cgo call instead of two or three.
-static int rma_acquire(MPI_Win w, int t, MPI_Aint ds, int64_t n, MPI_Aint dt, int64_t inc,
-                       int64_t *old, int64_t *ticket, int *ok) {
-	int rc = rma_fetch_add(w, t, ds, -n, old);
-	if (rc != MPI_SUCCESS) return rc;
-	if (*old < n) {
-		int64_t back;
-		*ok = 0;
-		return rma_fetch_add(w, t, ds, n, &back);
-	}
-	*ok = 1;
-	return rma_fetch_add(w, t, dt, inc, ticket);
-}
-
-// rma_check_xfer loads n words at dw; if word i equals base + i*step for
-// every i, it puts (dir 1) or gets (dir 0) len bytes at dd, and sets *ok.
-static int rma_check_xfer(MPI_Win w, int t, MPI_Aint dw, int n, int64_t base, int64_t step,
-                          int64_t *seen, int dir, MPI_Aint dd, void *buf, int len, int *ok) {
-	int rc = rma_load(w, t, dw, n, seen);
-	if (rc != MPI_SUCCESS) return rc;
-	*ok = 0;
-	for (int i = 0; i < n; i++)
-		if (seen[i] != base + i * step) return MPI_SUCCESS;
-	*ok = 1;
-	if (len == 0) return MPI_SUCCESS;
-	rc = dir ? MPI_Put(buf, len, MPI_BYTE, t, dd, len, MPI_BYTE, w)
-	         : MPI_Get(buf, len, MPI_BYTE, t, dd, len, MPI_BYTE, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
-static int rma_put(MPI_Win w, int t, MPI_Aint d, void *buf, int n) {
-	int rc = MPI_Put(buf, n, MPI_BYTE, t, d, n, MPI_BYTE, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
-static int rma_get(MPI_Win w, int t, MPI_Aint d, void *buf, int n) {
-	int rc = MPI_Get(buf, n, MPI_BYTE, t, d, n, MPI_BYTE, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
-static int rma_alloc(MPI_Comm c, MPI_Aint size, MPI_Win *w, void **base) {
-	int rc = MPI_Win_allocate(size, 1, MPI_INFO_NULL, c, base, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_set_errhandler(*w, MPI_ERRORS_RETURN);
-}
-
-// rma_poke reads a word of the caller's own window: a real one-sided
-// operation, which drives the progress engine that serves this window.
-static int rma_poke(MPI_Win w, int self) {
-	int64_t z = 0, old;
-	int rc = MPI_Fetch_and_op(&z, &old, MPI_INT64_T, self, 0, MPI_NO_OP, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(self, w);
-}
-
-static int rma_allreduce(MPI_Comm c, int64_t *in, int64_t *out, int n, int max) {
-	return MPI_Allreduce(in, out, n, MPI_INT64_T, max ? MPI_MAX : MPI_MIN, c);
-}
-
-static int rma_dup(MPI_Comm c, MPI_Comm *out) {
-	int rc = MPI_Comm_dup(c, out);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Comm_set_errhandler(*out, MPI_ERRORS_RETURN);
-}
-
-// rma_one_node sets *one when every rank of c shares this rank's node.
-static int rma_one_node(MPI_Comm c, int *one) {
-	MPI_Comm node;
-	int n, all, rc = MPI_Comm_split_type(c, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-	if (rc != MPI_SUCCESS) return rc;
-	MPI_Comm_size(node, &n);
-	MPI_Comm_size(c, &all);
-	MPI_Comm_free(&node);
-	*one = n == all;
-	return MPI_SUCCESS;
-}
-
-static int rma_comm_free(MPI_Comm *c) { return MPI_Comm_free(c); }
-static int rma_rank(MPI_Comm c, int *r) { return MPI_Comm_rank(c, r); }
-static int rma_size(MPI_Comm c, int *s) { return MPI_Comm_size(c, s); }
-
-static int64_t rma_local_load(void *base, MPI_Aint d) {
-	return __atomic_load_n((int64_t *)((char *)base + d), __ATOMIC_ACQUIRE);
-}
-
-static void rma_library(char *buf, int *n) { MPI_Get_library_version(buf, n); }
-static int rma_lib_max(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
-static int rma_initialized(void) { int f = 0; MPI_Initialized(&f); return f; }
-static int rma_finalized(void) { int f = 0; MPI_Finalized(&f); return f; }
-static int rma_thread_level(void) { int p = 0; MPI_Query_thread(&p); return p; }
-static int rma_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
+#include "rma.h"
 */
 import "C"
 
@@ -300,73 +164,84 @@ func (w *Win) Load(target, disp int, out []int64) error {
 	return check("MPI_Get_accumulate", C.rma_load(w.w, C.int(target), C.MPI_Aint(disp), C.int(len(out)), (*C.int64_t)(unsafe.Pointer(&out[0]))))
 }
 
-// StoreAdd atomically stores vals at disp (if any), then adds a1 at d1 and
-// a2 at d2 (each skipped when its displacement is negative), completing all
-// of them with a single flush.
-func (w *Win) StoreAdd(target, disp int, vals []int64, d1 int, a1 int64, d2 int, a2 int64) error {
-	var p *C.int64_t
-	if len(vals) > 0 {
-		p = (*C.int64_t)(unsafe.Pointer(&vals[0]))
-	}
-	return check("MPI_Accumulate", C.rma_store_add(w.w, C.int(target), C.MPI_Aint(disp), C.int(len(vals)), p,
-		C.MPI_Aint(d1), C.int64_t(a1), C.MPI_Aint(d2), C.int64_t(a2)))
-}
-
 // Poke makes one call into MPI on the window, as rank self, so that a
 // passive target keeps serving one-sided operations while its user code
 // computes. (MPI_Iprobe on the window's communicator progresses it 20x
 // more slowly with MPICH 4.0.)
 func (w *Win) Poke(self int) error { return check("MPI_Fetch_and_op", C.rma_poke(w.w, C.int(self))) }
 
-// Acquire takes n units from the counting semaphore at sem; when it held
-// fewer, it puts them back and returns ok == false. On success it adds inc to
-// the counter at ticketDisp and returns that counter's previous value. old is
-// the semaphore's value before the call.
-func (w *Win) Acquire(target, sem int, n int64, ticketDisp int, inc int64) (old, ticket int64, ok bool, err error) {
-	var o, tk C.int64_t
-	var k C.int
-	err = check("MPI_Fetch_and_op", C.rma_acquire(w.w, C.int(target), C.MPI_Aint(sem), C.int64_t(n),
-		C.MPI_Aint(ticketDisp), C.int64_t(inc), &o, &tk, &k))
-	return int64(o), int64(tk), k != 0, err
+// Ring runs the RemoteChannel protocol's steps (see rma.h and
+// docs/DESIGN.md) on a channel's window.
+type Ring struct{ r C.ring_t }
+
+// Step results.
+const (
+	OK   = int(C.R_OK)   // done
+	No   = int(C.R_NO)   // no room / no credit; nothing changed
+	Wait = int(C.R_WAIT) // a ticket is held but its slots are not ready: call again
+	More = int(C.R_MORE) // the first frame of a longer message was read: Finish it
+)
+
+// Layout constants shared with the C side.
+const (
+	WFree, WTail, WAvail, WHead, WClaimed, WTaken = C.W_FREE, C.W_TAIL, C.W_AVAIL, C.W_HEAD, C.W_CLAIMED, C.W_TAKEN
+	CtrlWords                                     = C.CTRL_WORDS
+)
+
+// NewRing describes a channel of capacity slots of slotSize bytes held by
+// host in w.
+func NewRing(w *Win, host int, capacity int64, slotSize int) *Ring {
+	return &Ring{C.ring_t{win: w.w, host: C.int(host), cap: C.int64_t(capacity), slot_size: C.int64_t(slotSize)}}
 }
 
-// CheckPut loads len(seen) words at words; if word i equals base+i*step for
-// every i it puts buf at disp and returns true. seen receives the words.
-func (w *Win) CheckPut(target, words int, seen []int64, base, step int64, disp int, buf []byte) (bool, error) {
-	return w.checkXfer(target, words, seen, base, step, 1, disp, buf)
-}
-
-// CheckGet is CheckPut that gets buf from disp instead.
-func (w *Win) CheckGet(target, words int, seen []int64, base, step int64, disp int, buf []byte) (bool, error) {
-	return w.checkXfer(target, words, seen, base, step, 0, disp, buf)
-}
-
-func (w *Win) checkXfer(target, words int, seen []int64, base, step int64, dir, disp int, buf []byte) (bool, error) {
-	var p unsafe.Pointer
-	if len(buf) > 0 {
-		p = unsafe.Pointer(&buf[0])
+func step(op string, rc C.int) (int, error) {
+	if rc < 0 {
+		return 0, &Error{Op: op, Code: int(-rc)}
 	}
-	var ok C.int
-	err := check("MPI_Get_accumulate", C.rma_check_xfer(w.w, C.int(target), C.MPI_Aint(words), C.int(len(seen)),
-		C.int64_t(base), C.int64_t(step), (*C.int64_t)(unsafe.Pointer(&seen[0])), C.int(dir),
-		C.MPI_Aint(disp), p, C.int(len(buf)), &ok))
-	return ok != 0, err
+	return int(rc), nil
 }
 
-// Put copies buf to disp on target and completes the transfer.
-func (w *Win) Put(target, disp int, buf []byte) error {
-	if len(buf) == 0 {
+func bytesPtr(b []byte) unsafe.Pointer {
+	if len(b) == 0 {
 		return nil
 	}
-	return check("MPI_Put", C.rma_put(w.w, C.int(target), C.MPI_Aint(disp), unsafe.Pointer(&buf[0]), C.int(len(buf))))
+	return unsafe.Pointer(&b[0])
 }
 
-// Get copies len(buf) bytes from disp on target into buf and completes it.
-func (w *Win) Get(target, disp int, buf []byte) error {
-	if len(buf) == 0 {
-		return nil
-	}
-	return check("MPI_Get", C.rma_get(w.w, C.int(target), C.MPI_Aint(disp), unsafe.Pointer(&buf[0]), C.int(len(buf))))
+// Put reserves k frames (No when full; old is the free count before), takes
+// k tickets and writes buf's frames (Wait: call Write with the ticket).
+func (r *Ring) Put(k int, buf []byte) (code int, old, ticket int64, err error) {
+	var o, t C.int64_t
+	code, err = step("put", C.ring_put(&r.r, C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf)), &o, &t))
+	return code, int64(o), int64(t), err
+}
+
+// Write writes and publishes the frames of a held ticket (OK or Wait).
+func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
+	return step("put", C.ring_write(&r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf))))
+}
+
+// Take takes a credit (No if none) and a ticket, and reads into first (one
+// slot): OK for a one-frame message, More with k frames, Wait with the
+// ticket to Read again.
+func (r *Ring) Take(first []byte) (code int, ticket int64, k int, err error) {
+	var t, n C.int64_t
+	code, err = step("take", C.ring_take(&r.r, bytesPtr(first), &t, &n))
+	return code, int64(t), int(n), err
+}
+
+// Read retries the read of a held ticket; the ticket may move on past
+// frames of other takers' messages.
+func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, err error) {
+	t, n := C.int64_t(ticket), C.int64_t(0)
+	code, err = step("take", C.ring_read(&r.r, &t, bytesPtr(first), &n))
+	return code, int64(t), int(n), err
+}
+
+// Finish reads frames 2..k of the message at ticket into rest and releases it.
+func (r *Ring) Finish(ticket int64, k int, rest []byte) error {
+	_, err := step("take", C.ring_finish(&r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(rest)))
+	return err
 }
 
 // Library is MPI_Get_library_version's text; it may be called before MPI_Init.
