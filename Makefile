@@ -27,7 +27,7 @@ RUN_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_opa
 APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck
 MODULES := ./sdk ./examples .
 
-.PHONY: demo test setup env build vet test-mpi test-race bench clean
+.PHONY: demo test setup env build vet test-mpi test-race test-slurm bench templates clean
 
 demo: setup
 	@$(MAKE) --no-print-directory MPI=$(MPI) _demo
@@ -39,6 +39,7 @@ _demo:
 test: setup
 	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi
 	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi
+	@$(MAKE) --no-print-directory test-slurm
 
 # setup installs what a fresh machine lacks: Debian's MPI packages and the
 # Go modules. It changes nothing on a machine that has them.
@@ -68,6 +69,16 @@ test-race:
 test-mpi:
 	@echo "== go test ($(MPI))"
 	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go test -count=1 ./...) || exit 1; done
+
+# A real local Slurm (2 fake nodes; installs slurm-wlm and munge if missing),
+# mpichan-init's generated job submitted to it, daemons stopped by PID.
+test-slurm:
+	@echo "== real Slurm"
+	$(CGO_FLAGS) bash slurm/test.sh
+
+# Re-copy examples/ into templates/ after changing an example.
+templates:
+	go generate ./templates
 
 bench:
 	cd sdk && $(CGO_FLAGS) go build -o ../bin/chanbench ./cmd/chanbench

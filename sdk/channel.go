@@ -274,7 +274,11 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 		size = (ctrlWords+o.Capacity)*8 + o.Capacity*r.lay.slotSize
 	}
 	if r.win, err = rma.Allocate(c, size); err != nil {
+		oneNode, _ := c.OneNode()
 		c.Free()
+		if !oneNode && strings.Contains(rma.Library(), "Open MPI") {
+			err = fmt.Errorf("%w (across nodes Open MPI needs a one-sided component that works there with MPI_THREAD_MULTIPLE: see docs/MPI.md)", err)
+		}
 		return err
 	}
 	if size > 0 {
