@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,4 +65,17 @@ func ExampleBackoff_Delay() {
 		fmt.Print(b.Delay(i), " ")
 	}
 	// Output: 0s 1ms 2ms 4ms 4ms
+}
+
+// TestWorldSizeMismatch: a job launched with fewer ranks than the launcher
+// was asked for (MPICHAN_EXPECT_SIZE) fails in Init with a clear error.
+func TestWorldSizeMismatch(t *testing.T) {
+	if mpitest.Worker() || testing.Short() {
+		t.Skip("launches MPI itself")
+	}
+	t.Setenv("MPICHAN_EXPECT_SIZE", "5")
+	out, err := mpitest.Launch(2, os.Args[0], "-test.run=^TestFIFO$")
+	if err == nil || !strings.Contains(out, "MPI world size is 2 but 5 tasks were launched") {
+		t.Fatalf("launch with MPICHAN_EXPECT_SIZE=5 on 2 ranks: err=%v\n%s", err, out)
+	}
 }

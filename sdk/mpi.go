@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 
 	"github.com/mpichan/mpichan/sdk/internal/rma"
 	mpi "github.com/sbromberger/gompi"
@@ -32,7 +33,8 @@ var envDefaults = [][2]string{
 
 // Init starts MPI with MPI_THREAD_MULTIPLE, so that every goroutine may use
 // channels concurrently. Call it first in main (on the main goroutine) and
-// defer Finalize. It also raises GOMAXPROCS to 2 when mpirun's core binding
+// defer Finalize. It fails when MPICHAN_EXPECT_SIZE is set and differs from
+// the world size (a launcher/MPI mismatch). It also raises GOMAXPROCS to 2 when mpirun's core binding
 // left it at 1 (and GOMAXPROCS is not set), so the progress goroutine of a
 // host rank can run while user code computes.
 func Init() error {
@@ -50,6 +52,25 @@ func Init() error {
 	mpi.Start(true)
 	if !rma.ThreadMultiple() {
 		return fmt.Errorf("mpichan: MPI did not grant MPI_THREAD_MULTIPLE")
+	}
+	return checkWorld(Size())
+}
+
+// checkWorld fails when MPICHAN_EXPECT_SIZE (set by mpichan-init's Slurm
+// scripts to SLURM_NTASKS) differs from the world size: with a PMI that does
+// not match the MPI library, every task starts as a separate "rank 0 of 1"
+// job and computes a wrong result without any error.
+func checkWorld(size int) error {
+	s := os.Getenv("MPICHAN_EXPECT_SIZE")
+	if s == "" {
+		return nil
+	}
+	want, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("mpichan: MPICHAN_EXPECT_SIZE=%q is not a number", s)
+	}
+	if size != want {
+		return fmt.Errorf("mpichan: MPI world size is %d but %d tasks were launched: the launcher's PMI does not match this MPI library (Open MPI: srun --mpi=pmix; MPICH: srun --mpi=pmi2)", size, want)
 	}
 	return nil
 }
