@@ -154,12 +154,12 @@ func run(msgs, rtt int, busy time.Duration) error {
 		return err
 	}
 	say("latency: put+take %.3f us, raw MPI_Fetch_and_op %.3f us, ratio %.1fx (target <= 8x)\n", out[0]*1e6, out[1]*1e6, out[0]/out[1])
-	if err := errors.Join(ch.Free(), done.Free(), win.UnlockAll(), win.Free()); err != nil {
+	if err := errors.Join(ch.Free(), win.UnlockAll(), win.Free()); err != nil {
 		return err
 	}
 
 	// Stall: the host computes while rank 1 does put+take, with and
-	// without the progress goroutine.
+	// without the progress goroutine; ranks 2.. wait on the done channel.
 	for _, noProgress := range []bool{false, true} {
 		c, err := mpichan.New[[]float64](world, mpichan.Options{Capacity: 64, FrameSize: 64, NoProgress: noProgress})
 		if err != nil {
@@ -188,6 +188,15 @@ func run(msgs, rtt int, busy time.Duration) error {
 				}
 			}
 			worst = time.Since(t).Seconds()
+			for range size - 2 {
+				if err := done.Put(ctx, 1); err != nil {
+					return err
+				}
+			}
+		default:
+			if _, _, err := done.Take(ctx); err != nil {
+				return err
+			}
 		}
 		res := make([]float64, 1)
 		world.AllreduceFloat64s(res, []float64{worst}, mpi.OpMax, 0)
@@ -196,7 +205,7 @@ func run(msgs, rtt int, busy time.Duration) error {
 			return err
 		}
 	}
-	return nil
+	return done.Free()
 }
 
 func rawWindow(world *mpi.Communicator) (*rma.Win, error) {
