@@ -172,15 +172,11 @@ func TestHostBusy(t *testing.T) {
 			took = time.Since(start)
 			_ = x
 		} else {
-			go func() {
-				for i := 0; i < perRank; i++ {
-					if err := ch.Put(ctx, []float64{float64(i), 1, 2, 3, 4, 5, 6, 7}); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			}()
+			// One put then one take at a time: each waits for the host.
 			for i := 0; i < perRank; i++ {
+				if err := ch.Put(ctx, []float64{float64(i), 1, 2, 3, 4, 5, 6, 7}); err != nil {
+					t.Fatalf("put %d: %v", i, err)
+				}
 				if _, ok, err := ch.Take(ctx); err != nil || !ok {
 					t.Fatalf("take %d: ok=%v err=%v", i, ok, err)
 				}

@@ -83,12 +83,14 @@ func Sync(examplesDir, templatesDir string) (skipped []string, err error) {
 		}
 		dir := filepath.Join(templatesDir, name)
 		old, _ := filepath.Glob(filepath.Join(dir, "*.go.raw"))
+		kit, _ := filepath.Glob(filepath.Join(dir, Kit, "*.go.raw"))
+		old = append(old, kit...)
 		for _, f := range old {
 			if err := os.Remove(f); err != nil {
 				return nil, err
 			}
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, Kit), 0o755); err != nil {
 			return nil, err
 		}
 		for file, data := range want {
@@ -103,9 +105,18 @@ func Sync(examplesDir, templatesDir string) (skipped []string, err error) {
 	return skipped, nil
 }
 
+// Kit is the examples' shared package (examples/jobkit). Each template made
+// from an example carries a copy in its own jobkit/ directory, and
+// mpichan-init points the import at the new project's module (KitImport).
+const Kit = "jobkit"
+
+// KitImport is the import path of the examples' shared package.
+const KitImport = "github.com/mpichan/mpichan/examples/" + Kit
+
 // Expected returns the files (template name → content) and description
-// that template name should have, made from its example. When the example
-// does not exist it returns nil files and the reason as desc.
+// that template name should have, made from its example and the shared
+// package. When the example does not exist it returns nil files and the
+// reason as desc.
 func Expected(examplesDir, name string) (map[string][]byte, string, error) {
 	src := filepath.Join(examplesDir, FromExamples[name])
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
@@ -115,9 +126,13 @@ func Expected(examplesDir, name string) (map[string][]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	kit, err := filepath.Glob(filepath.Join(examplesDir, Kit, "*.go"))
+	if err != nil {
+		return nil, "", err
+	}
 	want := map[string][]byte{}
 	desc := "Made from examples/" + FromExamples[name] + "."
-	for _, f := range gos {
+	for _, f := range append(gos, kit...) {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
@@ -125,7 +140,11 @@ func Expected(examplesDir, name string) (map[string][]byte, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		want[filepath.Base(f)+".raw"] = data
+		file := filepath.Base(f) + ".raw"
+		if filepath.Base(filepath.Dir(f)) == Kit {
+			file = Kit + "/" + file
+		}
+		want[file] = data
 		if d := packageSentence(string(data)); d != "" && filepath.Base(f) == "main.go" {
 			desc = d
 		}

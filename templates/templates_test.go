@@ -21,6 +21,8 @@ func TestTemplatesMatchExamples(t *testing.T) {
 				t.Skipf("template %s not checked: %s", name, desc)
 			}
 			got, _ := fs.Glob(files, name+"/*.go.raw")
+			kit, _ := fs.Glob(files, name+"/"+Kit+"/*.go.raw")
+			got = append(got, kit...)
 			if len(got) != len(want) {
 				t.Errorf("template %s has %d Go files, example has %d; run go generate ./templates", name, len(got), len(want))
 			}

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -208,6 +209,13 @@ func newAction(c *cli.Context) error {
 		return err
 	}
 	files, err := generate.Render(src, p)
+	// Templates made from examples import the examples' shared package;
+	// the project carries its own copy under its module path.
+	for i, f := range files {
+		if strings.HasSuffix(f.Path, ".go") {
+			files[i].Data = bytes.ReplaceAll(f.Data, []byte(templates.KitImport), []byte(p.Module+"/"+templates.Kit))
+		}
+	}
 	if err != nil {
 		return err
 	}

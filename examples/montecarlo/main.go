@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mpichan/mpichan/examples/jobkit"
 	"io"
 	"os"
 	"time"
@@ -50,8 +51,8 @@ func main() {
 	fs.IntVar(&cfg.samples, "samples", 250_000, "paths per task")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed; task i uses the stream (seed, i)")
 	fs.StringVar(&cfg.out, "out", "", "also write the result to this JSON `file`")
-	progress := progressFlag(fs)
-	parseFlags(fs, about, os.Args[1:], func() error {
+	progress := jobkit.ProgressFlag(fs)
+	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
 		cfg.progress = *progress
 		return cfg.check()
 	})
@@ -77,7 +78,7 @@ func (c config) check() error {
 	if err := c.option.check(); err != nil {
 		return err
 	}
-	return checkProgress(c.progress)
+	return jobkit.CheckProgress(c.progress)
 }
 
 // run is the job on one rank.
@@ -133,7 +134,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], result
 	go func() { errc <- work(ctx, cfg, tasks, results) }()
 
 	perTask := make([]taskResult, cfg.tasks)
-	bar := newProgress(cfg.progress, "montecarlo", "tasks", int64(cfg.tasks))
+	bar := jobkit.NewProgress(cfg.progress, "montecarlo", "tasks", int64(cfg.tasks))
 	for r := range results.All(ctx) {
 		if r.ID < 0 || r.ID >= int64(cfg.tasks) {
 			return fmt.Errorf("result for unknown task %d", r.ID)
@@ -152,7 +153,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], result
 	if cfg.out == "" {
 		return nil
 	}
-	return writeFileAtomic(cfg.out, func(w io.Writer) error {
+	return jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(e)

@@ -1,43 +1,21 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
 
-// build compiles this example into a temporary directory, and bounds each
-// mpirun launch of the tests.
-func build(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("runs mpirun; skipped in -short mode")
-	}
-	if os.Getenv("MPICHAN_TEST_TIMEOUT") == "" {
-		t.Setenv("MPICHAN_TEST_TIMEOUT", "2m")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	exe := filepath.Join(t.TempDir(), "montecarlo")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return exe
-}
-
 // TestBitIdentical runs the example on 1, 2 and 4 ranks: the price and its
 // standard error must equal a sequential run's bit for bit.
 func TestBitIdentical(t *testing.T) {
-	exe := build(t)
+	exe := mpitest.Build(t, ".")
 	o := option{Spot: 100, Strike: 95, Rate: 0.03, Vol: 0.3, Maturity: 0.5}
 	const tasks, samples, seed = 37, 4000, 7
 	want := sequential(o, seed, tasks, samples)
@@ -76,7 +54,7 @@ func TestBitIdentical(t *testing.T) {
 // TestBadFlag: a bad flag gives one clear message, a non-zero exit and no
 // output file.
 func TestBadFlag(t *testing.T) {
-	exe := build(t)
+	exe := mpitest.Build(t, ".")
 	path := filepath.Join(t.TempDir(), "price.json")
 	out, err := mpitest.Launch(2, exe, "-tasks=10", "-vol=-0.2", "-out", path)
 	if err == nil {

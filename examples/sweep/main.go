@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mpichan/mpichan/examples/jobkit"
 	"image/color"
 	"io"
 	"os"
@@ -54,8 +55,8 @@ func main() {
 	fs.StringVar(&cfg.out, "out", "sweep.csv", "CSV `file`; if it exists, its points are not computed again")
 	fs.StringVar(&cfg.plot, "plot", "", "plot `file`, .svg or .png (default: -out with .svg)")
 	fs.DurationVar(&cfg.save, "save", 10*time.Second, "save finished points to -out this often")
-	progress := progressFlag(fs)
-	parseFlags(fs, about, os.Args[1:], func() error {
+	progress := jobkit.ProgressFlag(fs)
+	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
 		cfg.progress = *progress
 		return cfg.check()
 	})
@@ -64,7 +65,7 @@ func main() {
 	pts := grid(cfg.damping, cfg.omega)
 	rows, done, err := readCSV(cfg.out, pts)
 	if err != nil {
-		if launcherRank() == 0 {
+		if jobkit.LauncherRank() == 0 {
 			fmt.Fprintln(os.Stderr, "sweep:", err)
 		}
 		os.Exit(1)
@@ -99,7 +100,7 @@ func (c *config) check() error {
 	if c.save <= 0 {
 		return fmt.Errorf("-save %v: must be positive", c.save)
 	}
-	return checkProgress(c.progress)
+	return jobkit.CheckProgress(c.progress)
 }
 
 // run is the job on one rank; rows and done are the previous results.
@@ -166,10 +167,10 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	go func() { errc <- work(ctx, tasks, results) }()
 
 	save := func() error {
-		return writeFileAtomic(cfg.out, func(w io.Writer) error { return writeCSV(w, rows, done) })
+		return jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error { return writeCSV(w, rows, done) })
 	}
 	saved := time.Now()
-	bar := newProgress(cfg.progress, "sweep", "points", int64(len(todo)))
+	bar := jobkit.NewProgress(cfg.progress, "sweep", "points", int64(len(todo)))
 	for r := range results.All(ctx) {
 		if r.Index < 0 || r.Index >= int64(len(pts)) || r.point != pts[r.Index] {
 			return fmt.Errorf("result for unknown point %+v", r.point)
@@ -249,7 +250,7 @@ func drawPlot(cfg config, rows []row) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(cfg.plot, func(f io.Writer) error {
+	return jobkit.WriteFileAtomic(cfg.plot, func(f io.Writer) error {
 		_, err := w.WriteTo(f)
 		return err
 	})

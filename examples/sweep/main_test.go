@@ -2,37 +2,15 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
-
-// build compiles this example into a temporary directory, and bounds each
-// mpirun launch of the tests.
-func build(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("runs mpirun; skipped in -short mode")
-	}
-	if os.Getenv("MPICHAN_TEST_TIMEOUT") == "" {
-		t.Setenv("MPICHAN_TEST_TIMEOUT", "2m")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	exe := filepath.Join(t.TempDir(), "sweep")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return exe
-}
 
 // A small grid with an overdamped row (damping 2.5).
 var testGrid = []string{"-damping=0.5:2.5:3", "-omega=0.3:2.7:13", "-progress=lines"}
@@ -59,7 +37,7 @@ func want(t *testing.T) []byte {
 // equal a sequential run's byte for byte (every number is written in full,
 // so this is bit for bit), and the plot must be there.
 func TestPointForPoint(t *testing.T) {
-	exe := build(t)
+	exe := mpitest.Build(t, ".")
 	want := want(t)
 	for _, n := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("ranks=%d", n), func(t *testing.T) {
@@ -85,7 +63,7 @@ func TestPointForPoint(t *testing.T) {
 // TestResume: a rerun over a partial CSV file computes only the missing
 // points and ends with the same file as a run from scratch.
 func TestResume(t *testing.T) {
-	exe := build(t)
+	exe := mpitest.Build(t, ".")
 	want := want(t)
 	lines := strings.SplitAfter(string(want), "\n")
 	partial := lines[0]
@@ -111,7 +89,7 @@ func TestResume(t *testing.T) {
 // TestBadInput: a bad flag, or an output file from another grid, gives one
 // clear message, a non-zero exit, and leaves the directory as it was.
 func TestBadInput(t *testing.T) {
-	exe := build(t)
+	exe := mpitest.Build(t, ".")
 	foreign := "damping,omega,amplitude,exact,rel_error\n0.7,1,1,1,0\n"
 	for _, c := range []struct {
 		name, csv, msg string

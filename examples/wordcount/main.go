@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mpichan/mpichan/examples/jobkit"
 	"io"
 	"os"
 	"path/filepath"
@@ -46,8 +47,8 @@ func main() {
 	fs.StringVar(&cfg.out, "out", "wordcount.tsv", "write all counts to this `file`")
 	fs.IntVar(&cfg.chunk, "chunk", 64<<10, "`bytes` of text per task (1024 to 1048576)")
 	fs.IntVar(&cfg.top, "top", 10, "print the `n` most frequent words")
-	progress := progressFlag(fs)
-	parseFlags(fs, about, os.Args[1:], func() error {
+	progress := jobkit.ProgressFlag(fs)
+	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
 		cfg.progress = *progress
 		return cfg.check()
 	})
@@ -89,7 +90,7 @@ func (c config) check() error {
 	if info, err := os.Stat(filepath.Dir(c.out)); c.out == "" || err != nil || !info.IsDir() {
 		return fmt.Errorf("-out %q: not a file in an existing directory", c.out)
 	}
-	return checkProgress(c.progress)
+	return jobkit.CheckProgress(c.progress)
 }
 
 // partial is the word counts of one chunk.
@@ -203,7 +204,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 
 	counts := make(map[string]int64)
 	var words, chunks int64
-	bar := newProgress(cfg.progress, "wordcount", "B", size)
+	bar := jobkit.NewProgress(cfg.progress, "wordcount", "B", size)
 	for p := range results.All(ctx) {
 		for w, c := range p.Counts {
 			counts[w] += c
@@ -222,7 +223,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 	}
 
 	list := sorted(counts)
-	if err := writeFileAtomic(cfg.out, func(w io.Writer) error { return writeCounts(w, list) }); err != nil {
+	if err := jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error { return writeCounts(w, list) }); err != nil {
 		return err, nil
 	}
 	elapsed := time.Since(start)

@@ -2,44 +2,22 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
-
-// build compiles this example into a temporary directory, and bounds each
-// mpirun launch of the tests.
-func build(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("runs mpirun; skipped in -short mode")
-	}
-	if os.Getenv("MPICHAN_TEST_TIMEOUT") == "" {
-		t.Setenv("MPICHAN_TEST_TIMEOUT", "2m")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	exe := filepath.Join(t.TempDir(), "wordcount")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return exe
-}
 
 // TestExact counts the go/... packages of the Go source tree on 1, 2 and 4
 // ranks, in small chunks: every count must equal a single-process count of
 // the whole files.
 func TestExact(t *testing.T) {
-	exe := build(t)
+	exe := mpitest.Build(t, ".")
 	dir := filepath.Join(runtime.GOROOT(), "src", "go")
 	files, _, err := listFiles(dir, "*.go")
 	if err != nil || len(files) < 50 {
@@ -112,7 +90,7 @@ func TestChunksKeepWords(t *testing.T) {
 // TestBadInput: a missing directory, or a pattern that matches nothing,
 // gives one clear message, a non-zero exit and no output file.
 func TestBadInput(t *testing.T) {
-	exe := build(t)
+	exe := mpitest.Build(t, ".")
 	src := filepath.Join(runtime.GOROOT(), "src", "go")
 	for _, c := range []struct {
 		args []string

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -117,6 +118,29 @@ func Launch(n int, program string, args ...string) (string, error) {
 		err = fmt.Errorf("%s: no result after %v (MPICHAN_TEST_TIMEOUT): %w", strings.Join(argv, " "), timeout, ctx.Err())
 	}
 	return string(out), err
+}
+
+// Build compiles the main package in dir (for example ".") into a
+// temporary directory and returns the binary's path, for tests that Launch
+// a job. It skips the test in -short mode, since such tests start mpirun.
+func Build(t *testing.T, dir string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs mpirun; skipped in -short mode")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(t.TempDir(), filepath.Base(abs))
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", exe, ".")
+	cmd.Dir = abs
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", dir, err, out)
+	}
+	return exe
 }
 
 // Launcher is the command line that starts n ranks.

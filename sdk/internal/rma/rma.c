@@ -31,9 +31,13 @@ int rma_alloc(MPI_Comm c, MPI_Aint size, MPI_Win *w, void **base) {
 // operation, which drives the progress engine that serves this window.
 int rma_poke(MPI_Win w, int self) {
 	int64_t z = 0, old;
-	int rc = MPI_Fetch_and_op(&z, &old, MPI_INT64_T, self, 0, MPI_NO_OP, w);
+	int flag, rc = MPI_Fetch_and_op(&z, &old, MPI_INT64_T, self, 0, MPI_NO_OP, w);
 	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(self, w);
+	rc = MPI_Win_flush(self, w);
+	if (rc != MPI_SUCCESS) return rc;
+	/* A second way into the progress engine: MPICH 4.0 sometimes leaves one
+	 * origin's requests unserved by the first alone. */
+	return MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
 }
 
 int rma_allreduce(MPI_Comm c, int64_t *in, int64_t *out, int n, int max) {

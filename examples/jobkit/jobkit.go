@@ -1,8 +1,8 @@
-package main
-
-// This file is the same in every mpichan example (a test checks it): flag
-// handling that prints on rank 0 only, progress on rank 0, and output files
-// written whole or not at all.
+// Package jobkit is what the mpichan examples share: flag handling that
+// prints on rank 0 only, progress on rank 0, and output files written whole
+// or not at all. mpichan-init copies it into the projects it makes from the
+// examples.
+package jobkit
 
 import (
 	"errors"
@@ -21,9 +21,9 @@ import (
 	"golang.org/x/term"
 )
 
-// launcherRank is this process's rank as the MPI launcher announced it in
+// LauncherRank is this process's rank as the MPI launcher announced it in
 // the environment, readable before MPI starts; 0 outside a launcher.
-func launcherRank() int {
+func LauncherRank() int {
 	for _, k := range []string{"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"} {
 		if r, err := strconv.Atoi(os.Getenv(k)); err == nil {
 			return r
@@ -32,13 +32,13 @@ func launcherRank() int {
 	return 0
 }
 
-// parseFlags parses args into fs (made with flag.ContinueOnError), then
+// ParseFlags parses args into fs (made with flag.ContinueOnError), then
 // runs check. Every rank parses the same arguments, so they all agree; only
 // rank 0 prints. It exits 0 after -h and 2 after a bad flag, before MPI
 // starts, so nothing has been written.
-func parseFlags(fs *flag.FlagSet, about string, args []string, check func() error) {
+func ParseFlags(fs *flag.FlagSet, about string, args []string, check func() error) {
 	out := io.Writer(os.Stderr)
-	if launcherRank() != 0 {
+	if LauncherRank() != 0 {
 		out = io.Discard
 	}
 	fs.SetOutput(io.Discard) // we print errors ourselves, once
@@ -61,12 +61,13 @@ func parseFlags(fs *flag.FlagSet, about string, args []string, check func() erro
 	}
 }
 
-// progressFlag defines the -progress flag.
-func progressFlag(fs *flag.FlagSet) *string {
+// ProgressFlag defines the -progress flag.
+func ProgressFlag(fs *flag.FlagSet) *string {
 	return fs.String("progress", "auto", "`mode` of progress on rank 0: auto (a bar on a terminal, else a line every 5s), lines, or off")
 }
 
-func checkProgress(mode string) error {
+// CheckProgress reports an error for a bad -progress mode.
+func CheckProgress(mode string) error {
 	switch mode {
 	case "auto", "lines", "off":
 		return nil
@@ -77,9 +78,9 @@ func checkProgress(mode string) error {
 // progressEvery is how often plain-text progress prints a line.
 const progressEvery = 5 * time.Second
 
-// progress shows done/total, rate and ETA: a bar redrawn in place on a
+// Progress shows done/total, rate and ETA: a bar redrawn in place on a
 // terminal, plain lines on stderr otherwise. Unit "B" counts bytes.
-type progress struct {
+type Progress struct {
 	name, unit string
 	total      int64
 	start      time.Time
@@ -93,9 +94,9 @@ type progress struct {
 	wg   sync.WaitGroup
 }
 
-// newProgress starts showing progress in mode auto, lines or off.
-func newProgress(mode, name, unit string, total int64) *progress {
-	p := &progress{name: name, unit: unit, total: total, start: time.Now()}
+// NewProgress starts showing progress in mode auto, lines or off.
+func NewProgress(mode, name, unit string, total int64) *Progress {
+	p := &Progress{name: name, unit: unit, total: total, start: time.Now()}
 	if mode == "off" || total <= 0 {
 		return p
 	}
@@ -154,7 +155,7 @@ func terminal() *os.File {
 }
 
 // Add counts n more units done.
-func (p *progress) Add(n int64) {
+func (p *Progress) Add(n int64) {
 	if p.bar != nil {
 		p.bar.IncrInt64(n)
 	}
@@ -164,7 +165,7 @@ func (p *progress) Add(n int64) {
 }
 
 // Finish stops the display; in lines mode it prints a last line.
-func (p *progress) Finish() {
+func (p *Progress) Finish() {
 	if p.bar != nil {
 		if !p.bar.Completed() {
 			p.bar.Abort(false)
@@ -178,7 +179,7 @@ func (p *progress) Finish() {
 	}
 }
 
-func (p *progress) line() string {
+func (p *Progress) line() string {
 	p.mu.Lock()
 	done := p.done
 	p.mu.Unlock()
@@ -196,9 +197,9 @@ func (p *progress) line() string {
 	return s + ", " + elapsed.Round(time.Millisecond).String()
 }
 
-// writeFileAtomic writes path whole or not at all: write fills a temporary
+// WriteFileAtomic writes path whole or not at all: write fills a temporary
 // file in the same directory, which replaces path only when complete.
-func writeFileAtomic(path string, write func(w io.Writer) error) error {
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
