@@ -603,6 +603,7 @@ func (r *ring) Free() error {
 	if r.prog != nil {
 		r.prog.Stop()
 	}
+	r.steps.Close()
 	return errors.Join(r.win.UnlockAll(), r.win.Free(), r.comm.Free())
 }
 

@@ -13,6 +13,7 @@
 package rma
 
 /*
+#include <stdlib.h>
 #include <string.h>
 #include "rma.h"
 */
@@ -172,7 +173,7 @@ func (w *Win) Poke(self int) error { return check("MPI_Fetch_and_op", C.rma_poke
 
 // Ring runs the RemoteChannel protocol's steps (see rma.h and
 // docs/DESIGN.md) on a channel's window.
-type Ring struct{ r C.ring_t }
+type Ring struct{ r *C.ring_t } // in C memory: cgo need not check it on every call
 
 // Step results.
 const (
@@ -191,7 +192,15 @@ const (
 // NewRing describes a channel of capacity slots of slotSize bytes held by
 // host in w.
 func NewRing(w *Win, host int, capacity int64, slotSize int) *Ring {
-	return &Ring{C.ring_t{win: w.w, host: C.int(host), cap: C.int64_t(capacity), slot_size: C.int64_t(slotSize)}}
+	r := (*C.ring_t)(C.malloc(C.size_t(unsafe.Sizeof(C.ring_t{}))))
+	*r = C.ring_t{win: w.w, host: C.int(host), cap: C.int64_t(capacity), slot_size: C.int64_t(slotSize)}
+	return &Ring{r}
+}
+
+// Close releases the description (not the window).
+func (r *Ring) Close() {
+	C.free(unsafe.Pointer(r.r))
+	r.r = nil
 }
 
 func step(op string, rc C.int) (int, error) {
@@ -212,13 +221,13 @@ func bytesPtr(b []byte) unsafe.Pointer {
 // k tickets and writes buf's frames (Wait: call Write with the ticket).
 func (r *Ring) Put(k int, buf []byte) (code int, old, ticket int64, err error) {
 	var o, t C.int64_t
-	code, err = step("put", C.ring_put(&r.r, C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf)), &o, &t))
+	code, err = step("put", C.ring_put(r.r, C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf)), &o, &t))
 	return code, int64(o), int64(t), err
 }
 
 // Write writes and publishes the frames of a held ticket (OK or Wait).
 func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
-	return step("put", C.ring_write(&r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf))))
+	return step("put", C.ring_write(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf))))
 }
 
 // Take takes a credit (No if none) and a ticket, and reads into first (one
@@ -226,7 +235,7 @@ func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
 // ticket to Read again.
 func (r *Ring) Take(first []byte) (code int, ticket int64, k int, err error) {
 	var t, n C.int64_t
-	code, err = step("take", C.ring_take(&r.r, bytesPtr(first), &t, &n))
+	code, err = step("take", C.ring_take(r.r, bytesPtr(first), &t, &n))
 	return code, int64(t), int(n), err
 }
 
@@ -234,13 +243,13 @@ func (r *Ring) Take(first []byte) (code int, ticket int64, k int, err error) {
 // frames of other takers' messages.
 func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, err error) {
 	t, n := C.int64_t(ticket), C.int64_t(0)
-	code, err = step("take", C.ring_read(&r.r, &t, bytesPtr(first), &n))
+	code, err = step("take", C.ring_read(r.r, &t, bytesPtr(first), &n))
 	return code, int64(t), int(n), err
 }
 
 // Finish reads frames 2..k of the message at ticket into rest and releases it.
 func (r *Ring) Finish(ticket int64, k int, rest []byte) error {
-	_, err := step("take", C.ring_finish(&r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(rest)))
+	_, err := step("take", C.ring_finish(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(rest)))
 	return err
 }
 
