@@ -7,9 +7,10 @@ import (
 )
 
 // Backoff says how a waiting operation (a put on a full channel, a take on
-// an empty one) paces its retries: first a few yields to the Go scheduler,
-// then sleeps that double from Min up to Max. Waiting never spins hot, so
-// ranks that share a core do not starve each other.
+// an empty one) paces its retries: first a few yields (to other goroutines,
+// then the core to other processes), then sleeps that double from Min up to
+// Max. Waiting never spins hot, so ranks that share a core do not starve
+// each other.
 type Backoff struct {
 	Yields int           // retries that only yield before the first sleep
 	Min    time.Duration // first sleep
@@ -52,6 +53,7 @@ func (b Backoff) Wait(ctx context.Context, attempt int) error {
 	d := b.Delay(attempt)
 	if d == 0 {
 		runtime.Gosched()
+		osYield()
 		return nil
 	}
 	t := time.NewTimer(d)
@@ -62,4 +64,21 @@ func (b Backoff) Wait(ctx context.Context, attempt int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// settleYields is how many times settle gives the core away before it
+// starts to sleep.
+const settleYields = 200
+
+// settle pauses before retry number attempt of a wait that another rank
+// ends within moments (a producer finishing the message before ours): it
+// yields the core to other processes, which is what an oversubscribed
+// node needs, and only falls back to sleeping (Wait) after settleYields
+// yields, since a sleep lasts at least the kernel's timer slack (50µs).
+func (b Backoff) settle(attempt int) {
+	if attempt < settleYields {
+		osYield()
+		return
+	}
+	b.Wait(context.Background(), attempt-settleYields)
 }

@@ -66,6 +66,7 @@ const (
 type Channel[T any] struct {
 	ring
 	codec Codec[T]
+	view  func(T) []byte // the codec's view of a message's bytes, if it has one
 }
 
 // New creates a channel over comm with the built-in codec for T (see
@@ -79,6 +80,9 @@ func New[T any](comm *mpi.Communicator, opt Options) (*Channel[T], error) {
 // NewWithCodec is New with an explicit codec.
 func NewWithCodec[T any](comm *mpi.Communicator, opt Options, codec Codec[T]) (*Channel[T], error) {
 	ch := &Channel[T]{codec: codec}
+	if v, ok := codec.(viewer[T]); ok {
+		ch.view = v.view
+	}
 	if err := ch.ring.init(comm, opt.withDefaults(), codecName(codec)); err != nil {
 		return nil, err
 	}
@@ -88,21 +92,33 @@ func NewWithCodec[T any](comm *mpi.Communicator, opt Options, codec Codec[T]) (*
 // Put sends v, waiting while the channel is full. It fails with ErrClosed
 // after Close, ErrTooLarge when v needs more frames than the channel holds,
 // or ctx's error. A failed Put leaves nothing behind in the channel.
-func (c *Channel[T]) Put(ctx context.Context, v T) error {
-	msg, err := c.encode(v)
-	if err != nil {
-		return err
-	}
-	return c.put(ctx, msg, false)
-}
+func (c *Channel[T]) Put(ctx context.Context, v T) error { return c.send(ctx, v, false) }
 
 // TryPut sends v if there is room now; otherwise it fails with ErrFull.
-func (c *Channel[T]) TryPut(v T) error {
+func (c *Channel[T]) TryPut(v T) error { return c.send(context.Background(), v, true) }
+
+// smallSlot bounds the slots that send frames on its stack.
+const smallSlot = 320
+
+// send puts v. When the codec can show v's bytes as they are and they fit
+// one small slot, the frame is built on the stack straight from them;
+// anything else is encoded into a pooled buffer first.
+func (c *Channel[T]) send(ctx context.Context, v T, try bool) error {
+	if c.view != nil {
+		if data := c.view(v); len(data) <= c.lay.frameSize && frameHeader+len(data) <= smallSlot {
+			var stack [smallSlot]byte
+			n := copy(stack[frameHeader:], data)
+			buf := stack[:frameHeader+n]
+			c.lay.header(buf, n, 1)
+			return c.putFrames(ctx, buf, 1, n, try)
+		}
+	}
 	msg, err := c.encode(v)
 	if err != nil {
 		return err
 	}
-	return c.put(context.Background(), msg, true)
+	defer recycle(msg)
+	return c.put(ctx, *msg, try)
 }
 
 // PutF starts a Put and returns at once. v is encoded (copied) before PutF
@@ -111,7 +127,8 @@ func (c *Channel[T]) PutF(ctx context.Context, v T) *Future[struct{}] {
 	msg, err := c.encode(v)
 	return newFuture(func() (struct{}, bool, error) {
 		if err == nil {
-			err = c.put(ctx, msg, false)
+			err = c.put(ctx, *msg, false)
+			recycle(msg)
 		}
 		return struct{}{}, err == nil, err
 	})
@@ -164,13 +181,28 @@ func (c *Channel[T]) Err() error {
 }
 
 // encode returns v's bytes behind frameHeader bytes of room, so that a
-// one-frame message is sent from this buffer as it is.
-func (c *Channel[T]) encode(v T) ([]byte, error) {
-	b, err := c.codec.Append(make([]byte, frameHeader, frameHeader+64), v)
+// one-frame message is sent from this buffer as it is. The buffer comes
+// from a pool; recycle returns it once the put is over.
+func (c *Channel[T]) encode(v T) (*[]byte, error) {
+	bp := encodeBuffers.Get().(*[]byte)
+	b, err := c.codec.Append((*bp)[:frameHeader], v)
 	if err != nil {
+		recycle(bp)
 		return nil, fmt.Errorf("mpichan: %s codec: encode: %w", c.codecName, err)
 	}
-	return b, nil
+	*bp = b
+	return bp, nil
+}
+
+// encodeBuffers holds spare encode buffers, so a put allocates nothing.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, frameHeader, 256); return &b }}
+
+// recycle gives a buffer back to the pool, unless it grew too large to keep.
+func recycle(bp *[]byte) {
+	if cap(*bp) <= 1<<16 {
+		*bp = (*bp)[:frameHeader]
+		encodeBuffers.Put(bp)
+	}
 }
 
 func (c *Channel[T]) decode(msg []byte, ok bool, err error) (v T, _ bool, _ error) {
@@ -206,7 +238,7 @@ type State struct {
 // word per slot, then the slots. The protocol's steps are in
 // internal/rma's C code; these name the same words.
 const (
-	wFree, wTail, wAvail, wHead, wClaimed, wTaken = rma.WFree, rma.WTail, rma.WAvail, rma.WHead, rma.WClaimed, rma.WTaken
+	wFree, wTaken, wTail, wAvail, wHead, wClaimed = rma.WFree, rma.WTaken, rma.WTail, rma.WAvail, rma.WHead, rma.WClaimed
 	ctrlWords                                     = rma.CtrlWords
 )
 
@@ -215,19 +247,22 @@ const (
 	claimFlag  = int64(1) << 62
 )
 
-// ring is the untyped channel: the algorithm over MPI atomics.
+// ring is the untyped channel: the algorithm over MPI atomics (the steps
+// themselves are C, in internal/rma; docs/DESIGN.md has the whole story).
 //
 // A producer (1) reserves k frames from the free-frame semaphore wFree, so a
 // put on a full channel can give up without a trace, (2) takes k consecutive
 // frame tickets with one fetch-and-add on wTail, (3) waits until those slots
-// are released (only a taker already reading them can hold them), (4) puts
-// the frames, and (5) publishes the slot states and adds one credit to
-// wAvail. A taker (1) takes a credit from wAvail, (2) takes frame tickets
-// from wHead one at a time until it finds a first frame (later frames of a
-// message are skipped: the taker of the first frame reads them), (3) reads
-// the frames, and (4) releases the slots and returns the frames to wFree.
-// Nothing takes an exclusive lock; everything is fetch-and-op, atomic loads
-// and stores, put and get in one shared lock_all epoch.
+// are released (only a taker already reading them can hold them; skipped
+// when every frame was free), (4) puts the frames, and (5) raises the slot
+// states to "published" and adds one credit to wAvail. A taker (1) takes a
+// credit from wAvail, (2) takes frame tickets from wHead one at a time
+// until one holds a first frame (later frames of a message are skipped: the
+// taker of the first frame reads them), (3) reads the frames, and (4)
+// raises the states to "free for the next lap" and returns the frames to
+// wFree. States only grow (MPI_MAX), so no update can undo a newer one.
+// Nothing takes an exclusive lock; everything is fetch-and-op, accumulate,
+// put and get in one shared lock_all epoch.
 type ring struct {
 	comm      *rma.Comm
 	win       *rma.Win
@@ -244,6 +279,10 @@ type ring struct {
 
 	stats   [7]atomic.Int64
 	iterErr atomic.Pointer[error]
+
+	slab     slab         // memory for the first frames of messages taken
+	nextHead atomic.Int64 // one past the last ticket this rank took
+	guessing atomic.Bool  // whether to read nextHead's slot with the ticket
 }
 
 const (
@@ -251,8 +290,8 @@ const (
 	sTakes
 	sBytesPut
 	sBytesTaken
-	sFramesPut
-	sFramesTaken
+	sExtraFramesPut // frames beyond the first: counted only for longer messages
+	sExtraFramesTaken
 	sRetries
 )
 
@@ -284,12 +323,17 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 	if size > 0 {
 		mem := r.win.Local()
 		putWord(mem, wFree, r.cap)
-		for s := int64(0); s < r.cap; s++ {
-			putWord(mem, ctrlWords+int(s), 3*s) // free for ticket s
+		for s := 0; s < o.Capacity; s++ {
+			putWord(mem, ctrlWords+s, 3*int64(s)) // state: free for ticket s
 		}
 	}
-	r.steps = rma.NewRing(r.win, r.host, r.cap, r.lay.slotSize)
+	if r.steps, err = rma.NewRing(r.win, r.host, r.cap, r.lay.slotSize); err != nil {
+		r.win.Free()
+		c.Free()
+		return err
+	}
 	if err := r.win.LockAll(); err != nil {
+		r.steps.Close()
 		r.win.Free()
 		c.Free()
 		return err
@@ -381,12 +425,8 @@ func (r *ring) fetchAdd(word int, v int64) (int64, error) {
 }
 
 // put sends the message in b[frameHeader:]; b's first frameHeader bytes are
-// room for a header.
+// room for a frame header.
 func (r *ring) put(ctx context.Context, b []byte, try bool) error {
-	if err := r.enter(); err != nil {
-		return err
-	}
-	defer r.leave()
 	msg := b[frameHeader:]
 	k := r.lay.frames(len(msg))
 	if int64(k) > r.cap {
@@ -395,30 +435,34 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 	}
 	var buf []byte
 	if k == 1 && len(b) < alignFrom {
-		buf = b // one frame: header and data as they are, no padding
+		buf = b // one frame: header and data as they are
 		r.lay.header(buf, len(msg), 1)
 	} else {
 		buf = alignedBuffer(k * r.lay.slotSize)
 		r.lay.encode(buf, msg)
 	}
+	return r.putFrames(ctx, buf, k, len(msg), try)
+}
+
+// putFrames sends the k frames in buf, which hold n bytes of message.
+func (r *ring) putFrames(ctx context.Context, buf []byte, k, n int, try bool) error {
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
 
 	// Reserve k frames, take k consecutive tickets, write and publish.
 	// Until the reservation succeeds the put can give up without a trace;
 	// after it, the put must finish (only takers already reading the
 	// previous occupants of its slots can hold it up).
-	var ticket int64
 	for attempt := 0; ; attempt++ {
-		code, old, t, err := r.steps.Put(k, buf)
+		code, old, ticket, err := r.steps.Put(k, buf)
 		if err != nil {
 			return err
 		}
 		if code != rma.No {
-			if code == rma.OK {
-				break
-			}
-			ticket = t
 			for attempt := 0; code == rma.Wait; attempt++ {
-				r.backoff.Wait(context.Background(), attempt)
+				r.backoff.settle(attempt)
 				if code, err = r.steps.Write(ticket, k, buf); err != nil {
 					return err
 				}
@@ -437,8 +481,10 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 		}
 	}
 	r.stats[sPuts].Add(1)
-	r.stats[sBytesPut].Add(int64(len(msg)))
-	r.stats[sFramesPut].Add(int64(k))
+	r.stats[sBytesPut].Add(int64(n))
+	if k > 1 {
+		r.stats[sExtraFramesPut].Add(int64(k - 1))
+	}
 	return nil
 }
 
@@ -449,15 +495,26 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	defer r.leave()
 	// Take a credit (a published message is there for us) and a ticket,
 	// then read. After the credit the take must finish.
-	first := make([]byte, r.lay.slotSize)
+	first := r.slab.get(r.lay.slotSize)
 	var code, k int
 	var ticket int64
 	var err error
 	for attempt := 0; ; attempt++ {
-		if code, ticket, k, err = r.steps.Take(first); err != nil {
+		// Guess the ticket (one past the last this rank took) while
+		// guesses keep coming true: then the ticket and its slot cost one
+		// flush, not two.
+		next, guess := r.nextHead.Load(), int64(-1)
+		if r.guessing.Load() {
+			guess = next
+		}
+		if code, ticket, k, err = r.steps.Take(first, guess); err != nil {
 			return nil, false, err
 		}
 		if code != rma.No {
+			if hit := ticket == next; hit != r.guessing.Load() {
+				r.guessing.Store(hit)
+			}
+			r.nextHead.Store(ticket + 1)
 			break
 		}
 		done, err := r.noneLeft()
@@ -473,7 +530,7 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 		}
 	}
 	for attempt := 0; code == rma.Wait; attempt++ {
-		r.backoff.Wait(context.Background(), attempt)
+		r.backoff.settle(attempt) // its producer is publishing it
 		if code, ticket, k, err = r.steps.Read(ticket, first); err != nil {
 			return nil, false, err
 		}
@@ -495,7 +552,9 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	}
 	r.stats[sTakes].Add(1)
 	r.stats[sBytesTaken].Add(int64(len(msg)))
-	r.stats[sFramesTaken].Add(int64(k))
+	if k > 1 {
+		r.stats[sExtraFramesTaken].Add(int64(k - 1))
+	}
 	return msg, true, nil
 }
 
@@ -587,7 +646,7 @@ func (r *ring) State() (State, error) {
 func (r *ring) Stats() Stats {
 	g := func(i int) int64 { return r.stats[i].Load() }
 	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
-		FramesPut: g(sFramesPut), FramesTaken: g(sFramesTaken), Retries: g(sRetries)}
+		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries)}
 }
 
 // Free releases the channel's windows. It is collective: every rank of the

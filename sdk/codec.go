@@ -29,7 +29,7 @@ func CodecFor[T any]() Codec[T] {
 	}
 	t := reflect.TypeFor[T]()
 	if t.Kind() == reflect.Slice && isFixed(t.Elem()) {
-		return Slice[T]{}
+		return Slice[T]{elemSize: t.Elem().Size(), elemAlign: uintptr(t.Elem().Align())}
 	}
 	if isFixed(t) {
 		return Fixed[T]{}
@@ -42,8 +42,16 @@ func codecName[T any](c Codec[T]) string {
 	return fmt.Sprintf("%T/%v", c, reflect.TypeFor[T]())
 }
 
+// viewer is a codec that can show a message's bytes without copying them;
+// Put then frames small messages without an intermediate buffer.
+type viewer[T any] interface {
+	view(v T) []byte
+}
+
 // Bytes sends a []byte as it is.
 type Bytes struct{}
+
+func (Bytes) view(v []byte) []byte { return v }
 
 // Append appends v.
 func (Bytes) Append(dst []byte, v []byte) ([]byte, error) { return append(dst, v...), nil }
@@ -54,6 +62,8 @@ func (Bytes) Decode(b []byte) ([]byte, error) { return b, nil }
 // String sends a string's bytes.
 type String struct{}
 
+func (String) view(v string) []byte { return unsafe.Slice(unsafe.StringData(v), len(v)) }
+
 // Append appends v.
 func (String) Append(dst []byte, v string) ([]byte, error) { return append(dst, v...), nil }
 
@@ -62,8 +72,26 @@ func (String) Decode(b []byte) (string, error) { return string(b), nil }
 
 // Slice sends a slice of pointer-free elements ([]float64, []int64, []P
 // for a plain struct P, ...) as one block of memory, with no per-element
-// encoding.
-type Slice[T any] struct{}
+// encoding. Its zero value works; CodecFor's also remembers the element's
+// size and alignment.
+type Slice[T any] struct {
+	elemSize, elemAlign uintptr
+}
+
+// elem is the element's size and alignment.
+func (s Slice[T]) elem() (size, align uintptr) {
+	if s.elemSize == 0 {
+		e := reflect.TypeFor[T]().Elem()
+		return e.Size(), uintptr(e.Align())
+	}
+	return s.elemSize, s.elemAlign
+}
+
+func (s Slice[T]) view(v T) []byte {
+	h := (*sliceHeader)(unsafe.Pointer(&v))
+	size, _ := s.elem()
+	return unsafe.Slice((*byte)(h.data), uintptr(h.len)*size)
+}
 
 // sliceHeader is the memory layout of every Go slice.
 type sliceHeader struct {
@@ -72,28 +100,23 @@ type sliceHeader struct {
 }
 
 // Append appends the slice's memory.
-func (Slice[T]) Append(dst []byte, v T) ([]byte, error) {
-	h := (*sliceHeader)(unsafe.Pointer(&v))
-	n := h.len * int(reflect.TypeFor[T]().Elem().Size())
-	if n == 0 {
-		return dst, nil
-	}
-	return append(dst, unsafe.Slice((*byte)(h.data), n)...), nil
+func (s Slice[T]) Append(dst []byte, v T) ([]byte, error) {
+	return append(dst, s.view(v)...), nil
 }
 
 // Decode returns the elements in b: b itself when it is aligned for them
 // (Decode owns b), a copy otherwise.
-func (Slice[T]) Decode(b []byte) (T, error) {
+func (s Slice[T]) Decode(b []byte) (T, error) {
 	var v T
-	elem := reflect.TypeFor[T]().Elem()
-	size := int(elem.Size())
+	esize, align := s.elem()
+	size := int(esize)
 	if size == 0 || len(b)%size != 0 {
-		return v, fmt.Errorf("%d bytes is not a whole number of %v", len(b), elem)
+		return v, fmt.Errorf("%d bytes is not a whole number of %v", len(b), reflect.TypeFor[T]().Elem())
 	}
 	if len(b) == 0 {
 		return reflect.MakeSlice(reflect.TypeFor[T](), 0, 0).Interface().(T), nil
 	}
-	if uintptr(unsafe.Pointer(&b[0]))%uintptr(elem.Align()) != 0 {
+	if uintptr(unsafe.Pointer(&b[0]))%align != 0 {
 		b = append(make([]byte, 0, len(b)+8)[:0], b...) // Go allocations are 8-byte aligned
 	}
 	*(*sliceHeader)(unsafe.Pointer(&v)) = sliceHeader{unsafe.Pointer(&b[0]), len(b) / size, len(b) / size}

@@ -50,6 +50,18 @@ func TestCodecs(t *testing.T) {
 	roundTrip(t, []string{"a", "b"}, "mpichan.Gob[[]string]")
 }
 
+// The zero Slice codec (no remembered element size) matches CodecFor's.
+func TestZeroSliceCodec(t *testing.T) {
+	v := []point{{1, 2, 3}, {4, 5, 6}}
+	var zero mpichan.Slice[[]point]
+	a, _ := zero.Append(nil, v)
+	b, _ := mpichan.CodecFor[[]point]().Append(nil, v)
+	got, err := zero.Decode(b)
+	if string(a) != string(b) || err != nil || !reflect.DeepEqual(got, v) {
+		t.Fatalf("zero Slice codec: %d vs %d bytes, decoded %v, %v", len(a), len(b), got, err)
+	}
+}
+
 func TestCodecErrors(t *testing.T) {
 	if _, err := (mpichan.Slice[[]float64]{}).Decode(make([]byte, 9)); err == nil {
 		t.Error("Slice decoded 9 bytes as float64s")

@@ -1,4 +1,5 @@
 /* See rma.h. */
+#include <stdlib.h>
 #include <string.h>
 #include "rma.h"
 
@@ -82,164 +83,219 @@ int rma_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 /* Steps return an R_ code, or minus an MPI error code. */
 #define CHECK(call) do { int rc_ = (call); if (rc_ != MPI_SUCCESS) return -rc_; } while (0)
 #define PASS(call) do { int rc_ = (call); if (rc_ < 0) return rc_; } while (0)
-#define CHUNK 64 /* state words handled per MPI call */
+#define CHUNK 64            /* state words handled per MPI call */
+#define MAX_BYTES (1 << 30) /* bytes moved per MPI call */
 
-static MPI_Aint state_off(ring_t *r, int64_t slot) { return (CTRL_WORDS + slot) * 8; }
-static MPI_Aint slot_off(ring_t *r, int64_t slot) { return (CTRL_WORDS + r->cap) * 8 + slot * r->slot_size; }
+struct ring {
+	MPI_Win win;
+	int host;
+	int64_t cap;       /* slots */
+	int64_t slot_size; /* bytes per slot, a multiple of 8 */
+};
 
-/* run_len is how many of the n tickets from t lie in consecutive slots
- * (at most two runs: the ring wraps once), capped at CHUNK. */
-static int64_t run_len(ring_t *r, int64_t t, int64_t n) {
-	int64_t room = r->cap - t % r->cap;
-	n = n < room ? n : room;
-	return n < CHUNK ? n : CHUNK;
+ring_h ring_new(MPI_Win win, int host, int64_t cap, int64_t slot_size) {
+	ring_t *r = malloc(sizeof *r);
+	if (r) *r = (ring_t){win, host, cap, slot_size};
+	return (ring_h)r;
 }
 
-static int fetch_add(ring_t *r, int word, int64_t v, int64_t *old) {
-	CHECK(MPI_Fetch_and_op(&v, old, MPI_INT64_T, r->host, word * 8, MPI_SUM, r->win));
+void ring_free(ring_h h) { free((ring_t *)h); }
+
+static MPI_Aint state_off(ring_t *r, int64_t t) { return (CTRL_WORDS + t % r->cap) * 8; }
+static MPI_Aint slot_off(ring_t *r, int64_t t) { return (CTRL_WORDS + r->cap) * 8 + (t % r->cap) * r->slot_size; }
+
+/* run_len is how many of the n tickets from t lie in consecutive slots (the
+ * ring wraps at most once), capped at max. */
+static int64_t run_len(ring_t *r, int64_t t, int64_t n, int64_t max) {
+	int64_t room = r->cap - t % r->cap;
+	n = n < room ? n : room;
+	return n < max ? n : max;
+}
+
+static int flush(ring_t *r) {
 	CHECK(MPI_Win_flush(r->host, r->win));
 	return 0;
 }
 
-/* states_are reports whether the states of tickets t..t+n-1 are want(t+i). */
-static int states_are(ring_t *r, int64_t t, int64_t n, int kind, int *yes) {
+/* fetch_op applies op with v to a word and returns the old value. */
+static int fetch_op(ring_t *r, MPI_Aint disp, int64_t v, int64_t *old, MPI_Op op) {
+	CHECK(MPI_Fetch_and_op(&v, old, MPI_INT64_T, r->host, disp, op, r->win));
+	return flush(r);
+}
+
+/* states_free reports whether the slots of tickets t..t+n-1 are free for
+ * them: their states have reached ST_FREE(t+i). */
+static int states_free(ring_t *r, int64_t t, int64_t n, int *yes) {
 	int64_t got[CHUNK];
 	*yes = 0;
 	for (int64_t i = 0; i < n;) {
-		int64_t m = run_len(r, t + i, n - i);
+		int64_t m = run_len(r, t + i, n - i, CHUNK);
 		CHECK(MPI_Get_accumulate(NULL, 0, MPI_INT64_T, got, m, MPI_INT64_T, r->host,
-		                         state_off(r, (t + i) % r->cap), m, MPI_INT64_T, MPI_NO_OP, r->win));
-		CHECK(MPI_Win_flush(r->host, r->win));
+		                         state_off(r, t + i), m, MPI_INT64_T, MPI_NO_OP, r->win));
+		PASS(flush(r));
 		for (int64_t j = 0; j < m; j++)
-			if (got[j] != 3 * (t + i + j) + kind) return 0;
+			if (got[j] < ST_FREE(t + i + j)) return 0;
 		i += m;
 	}
 	*yes = 1;
 	return 0;
 }
 
-/* set_states stores state 3*(t+i+shift)+kind for tickets t..t+n-1. */
-static int set_states(ring_t *r, int64_t t, int64_t n, int64_t shift, int kind) {
-	int64_t v[CHUNK];
+/* raise_states raises the states of tickets t..t+n-1 to
+ * 3*(t+i+shift) + (i ? rest : first) with MPI_MAX: states only grow, so a
+ * late update can never undo a newer one. The last MPI call is left for
+ * the caller to flush; v (CHUNK+1 words) must live until then. */
+static int raise_states(ring_t *r, int64_t t, int64_t n, int64_t shift, int first, int rest, int64_t *v) {
 	for (int64_t i = 0; i < n;) {
-		int64_t m = run_len(r, t + i, n - i);
-		for (int64_t j = 0; j < m; j++) v[j] = 3 * (t + i + j + shift) + kind;
-		CHECK(MPI_Accumulate(v, m, MPI_INT64_T, r->host, state_off(r, (t + i) % r->cap), m,
-		                     MPI_INT64_T, MPI_REPLACE, r->win));
-		CHECK(MPI_Win_flush(r->host, r->win)); /* before v changes or goes */
+		if (i > 0) PASS(flush(r)); /* before v is reused */
+		int64_t m = run_len(r, t + i, n - i, CHUNK);
+		for (int64_t j = 0; j < m; j++) v[j] = 3 * (t + i + j + shift) + (i + j ? rest : first);
+		if (m == 1) /* one word: a fetch-and-op is cheaper than an accumulate */
+			CHECK(MPI_Fetch_and_op(v, v + CHUNK, MPI_INT64_T, r->host, state_off(r, t + i), MPI_MAX, r->win));
+		else
+			CHECK(MPI_Accumulate(v, m, MPI_INT64_T, r->host, state_off(r, t + i), m, MPI_INT64_T, MPI_MAX, r->win));
 		i += m;
 	}
 	return 0;
 }
 
-/* transfer puts (dir 1) or gets (dir 0) the slots of tickets t..t+n-1
- * from/to buf, at most len bytes, then flushes. */
-static int transfer(ring_t *r, int64_t t, int64_t n, char *buf, int64_t len, int dir) {
-	for (int64_t i = 0; i < n && i * r->slot_size < len;) {
-		int64_t room = r->cap - (t + i) % r->cap, m = n - i < room ? n - i : room;
+/* move puts (dir 1) or gets (dir 0) the slots of tickets t..t+n-1 from/to
+ * buf, at most len bytes, then flushes. */
+static int move(ring_t *r, int64_t t, int64_t n, char *buf, int64_t len, int dir) {
+	int64_t done = 0;
+	for (int64_t i = 0; i < n && done < len;) {
+		int64_t m = run_len(r, t + i, n - i, n);
 		int64_t bytes = m * r->slot_size;
-		if (i * r->slot_size + bytes > len) bytes = len - i * r->slot_size;
-		MPI_Aint at = slot_off(r, (t + i) % r->cap);
-		char *p = buf + i * r->slot_size;
-		CHECK(dir ? MPI_Put(p, (int)bytes, MPI_BYTE, r->host, at, (int)bytes, MPI_BYTE, r->win)
-		          : MPI_Get(p, (int)bytes, MPI_BYTE, r->host, at, (int)bytes, MPI_BYTE, r->win));
+		if (bytes > len - done) bytes = len - done;
+		for (int64_t at = 0; at < bytes; at += MAX_BYTES) {
+			int c = (int)(bytes - at < MAX_BYTES ? bytes - at : MAX_BYTES);
+			char *p = buf + done + at;
+			MPI_Aint to = slot_off(r, t + i) + at;
+			CHECK(dir ? MPI_Put(p, c, MPI_BYTE, r->host, to, c, MPI_BYTE, r->win)
+			          : MPI_Get(p, c, MPI_BYTE, r->host, to, c, MPI_BYTE, r->win));
+		}
+		done += bytes;
 		i += m;
 	}
-	CHECK(MPI_Win_flush(r->host, r->win));
-	return 0;
+	return flush(r);
 }
 
-/* ring_write writes the k frames in buf (len bytes) for tickets from t,
- * once their slots are free, and publishes them: later frames first, then
- * the first frame with one credit, since a taker may release the whole
- * message as soon as it sees the first frame. R_WAIT: not free yet. */
-static int write_frames(ring_t *r, int64_t t, int64_t k, void *buf, int64_t len, int check) {
+/* write_frames writes the k frames in buf (len bytes) for tickets from t,
+ * once their slots are free (R_WAIT: not yet; check 0 skips the look),
+ * then publishes them: the states (first frame, later frames) and one
+ * credit, in one flush. */
+static int write_frames(ring_t *r, int64_t t, int64_t k, char *buf, int64_t len, int check) {
 	int yes;
-	int64_t start = ST_START(t), credit = 1;
+	int64_t v[CHUNK + 1], one = 1, was;
 	if (check) {
-		PASS(states_are(r, t, k, 0, &yes));
+		PASS(states_free(r, t, k, &yes));
 		if (!yes) return R_WAIT;
 	}
-	PASS(transfer(r, t, k, buf, len, 1));
-	if (k > 1) PASS(set_states(r, t + 1, k - 1, 0, 2));
-	CHECK(MPI_Accumulate(&start, 1, MPI_INT64_T, r->host, state_off(r, t % r->cap), 1, MPI_INT64_T, MPI_REPLACE, r->win));
-	CHECK(MPI_Accumulate(&credit, 1, MPI_INT64_T, r->host, W_AVAIL * 8, 1, MPI_INT64_T, MPI_SUM, r->win));
-	CHECK(MPI_Win_flush(r->host, r->win));
+	PASS(move(r, t, k, buf, len, 1));
+	PASS(raise_states(r, t, k, 0, 1, 2, v));
+	CHECK(MPI_Fetch_and_op(&one, &was, MPI_INT64_T, r->host, W_AVAIL * 8, MPI_SUM, r->win));
+	PASS(flush(r));
 	return R_OK;
 }
 
-int ring_write(ring_t *r, int64_t t, int64_t k, void *buf, int64_t len) {
+int ring_write(ring_h h, int64_t t, int64_t k, char *buf, int64_t len) {
+	ring_t *r = (ring_t *)h;
 	return write_frames(r, t, k, buf, len, 1);
 }
 
 /* ring_put reserves k frames (R_NO if there is no room; *old is the free
  * count before), takes k consecutive tickets and writes the frames. */
-int ring_put(ring_t *r, int64_t k, void *buf, int64_t len, int64_t *old, int64_t *ticket) {
+int ring_put(ring_h h, int64_t k, char *buf, int64_t len, int64_t *old, int64_t *ticket) {
+	ring_t *r = (ring_t *)h;
 	int64_t back;
-	PASS(fetch_add(r, W_FREE, -k, old));
+	PASS(fetch_op(r, W_FREE * 8, -k, old, MPI_SUM));
 	if (*old < k) {
-		PASS(fetch_add(r, W_FREE, k, &back));
+		PASS(fetch_op(r, W_FREE * 8, k, &back, MPI_SUM));
 		return R_NO;
 	}
-	PASS(fetch_add(r, W_TAIL, k, ticket));
-	/* When every frame was free, every taker has released its slots, states
-	 * first (release flushes them before it returns the frames), so ours
-	 * are free: no need to look. */
+	PASS(fetch_op(r, W_TAIL * 8, k, ticket, MPI_SUM));
+	/* When every frame was free, every taker has finished with its slots
+	 * (it returns frames only after reading them): no need to look. */
 	return write_frames(r, *ticket, k, buf, len, *old != r->cap);
 }
 
 /* release returns the slots of tickets t..t+k-1 for their next tickets,
- * the frames to the free count, and counts one message taken. */
+ * the frames to the free count, and counts one message taken: one flush. */
 static int release(ring_t *r, int64_t t, int64_t k) {
-	int64_t frames = k, one = 1;
-	PASS(set_states(r, t, k, r->cap, 0));
-	CHECK(MPI_Accumulate(&frames, 1, MPI_INT64_T, r->host, W_FREE * 8, 1, MPI_INT64_T, MPI_SUM, r->win));
-	CHECK(MPI_Accumulate(&one, 1, MPI_INT64_T, r->host, W_TAKEN * 8, 1, MPI_INT64_T, MPI_SUM, r->win));
-	CHECK(MPI_Win_flush(r->host, r->win));
-	return 0;
+	int64_t v[CHUNK + 1], inc[2] = {k, 1};
+	PASS(raise_states(r, t, k, r->cap, 0, 0, v));
+	CHECK(MPI_Accumulate(inc, 2, MPI_INT64_T, r->host, W_FREE * 8, 2, MPI_INT64_T, MPI_SUM, r->win));
+	return flush(r);
 }
 
-/* ring_read looks at ticket *t: a first frame is read into first (one slot)
- * and, for a one-frame message, released (R_OK); a longer one returns
- * R_MORE with *k frames. A later frame, or one already released, belongs
- * to another taker's message: it takes the next ticket and looks again.
- * R_WAIT: the frame is not published yet. */
-int ring_read(ring_t *r, int64_t *t, void *first, int64_t *k) {
-	for (;;) {
-		int64_t st;
-		CHECK(MPI_Get_accumulate(NULL, 0, MPI_INT64_T, &st, 1, MPI_INT64_T, r->host,
-		                         state_off(r, *t % r->cap), 1, MPI_INT64_T, MPI_NO_OP, r->win));
-		CHECK(MPI_Win_flush(r->host, r->win));
-		if (st == ST_START(*t)) break;
-		if (st != ST_CONT(*t) && st < ST_FREE(*t + r->cap)) return R_WAIT;
-		PASS(fetch_add(r, W_HEAD, 1, t));
-	}
-	PASS(transfer(r, *t, 1, first, r->slot_size, 0));
+/* examine reads what state st says about ticket t: the first frame of a
+ * message (R_OK); a later frame, or a slot already released or reused,
+ * which belongs to another taker's message (R_NO: take the next ticket);
+ * or not published yet (R_WAIT: its producer is finishing). */
+static int examine(int64_t t, int64_t st) {
+	if (st == ST_START(t)) return R_OK;
+	return st < ST_START(t) ? R_WAIT : R_NO;
+}
+
+/* first_frame reads the first frame of the message at ticket t into first
+ * (one slot): a whole message is released at once (R_OK); a longer one
+ * returns R_MORE with *k frames. */
+static int first_frame(ring_t *r, int64_t t, char *first, int64_t *k) {
+	PASS(move(r, t, 1, first, r->slot_size, 0));
 	uint32_t count;
-	memcpy(&count, (char *)first + 4, 4);
+	memcpy(&count, first + 4, 4);
 	*k = count;
-	if (*k < 1 || *k > r->cap) return R_MORE; /* corrupt: Go reports it */
-	if (*k > 1) return R_MORE;
-	PASS(release(r, *t, 1));
+	if (*k != 1) return R_MORE; /* or corrupt: Go checks */
+	PASS(release(r, t, 1));
 	return R_OK;
 }
 
-/* ring_take takes a credit (R_NO if none) and a ticket, then reads. */
-int ring_take(ring_t *r, void *first, int64_t *t, int64_t *k) {
-	int64_t old, back;
-	PASS(fetch_add(r, W_AVAIL, -1, &old));
+/* ring_read looks at the state of ticket *t until it finds a first frame,
+ * taking the next ticket past other takers' frames. */
+int ring_read(ring_h h, int64_t *t, char *first, int64_t *k) {
+	ring_t *r = (ring_t *)h;
+	for (;;) {
+		int64_t st;
+		PASS(fetch_op(r, state_off(r, *t), 0, &st, MPI_NO_OP));
+		int e = examine(*t, st);
+		if (e == R_OK) return first_frame(r, *t, first, k);
+		if (e == R_WAIT) return R_WAIT;
+		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM));
+	}
+}
+
+/* ring_take takes a credit (R_NO if none) and a ticket, then reads. With a
+ * guess (>= 0: one more than a ticket this rank took before) it reads the
+ * guessed ticket's state in the same flush as it takes the ticket, which
+ * saves a flush whenever the guess comes true. */
+int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
+	ring_t *r = (ring_t *)h;
+	int64_t old, back, one = 1, zero = 0, st;
+	PASS(fetch_op(r, W_AVAIL * 8, -1, &old, MPI_SUM));
 	if (old < 1) {
-		PASS(fetch_add(r, W_AVAIL, 1, &back));
+		PASS(fetch_op(r, W_AVAIL * 8, 1, &back, MPI_SUM));
 		return R_NO;
 	}
-	PASS(fetch_add(r, W_HEAD, 1, t));
-	return ring_read(r, t, first, k);
+	if (guess < 0) {
+		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM));
+		return ring_read(h, t, first, k);
+	}
+	CHECK(MPI_Fetch_and_op(&one, t, MPI_INT64_T, r->host, W_HEAD * 8, MPI_SUM, r->win));
+	CHECK(MPI_Fetch_and_op(&zero, &st, MPI_INT64_T, r->host, state_off(r, guess), MPI_NO_OP, r->win));
+	PASS(flush(r));
+	if (*t != guess) return ring_read(h, t, first, k);
+	int e = examine(*t, st);
+	if (e == R_OK) return first_frame(r, *t, first, k);
+	if (e == R_WAIT) return R_WAIT;
+	PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM));
+	return ring_read(h, t, first, k);
 }
 
 /* ring_finish reads frames 2..k of the message at ticket t into rest and
  * releases the message. */
-int ring_finish(ring_t *r, int64_t t, int64_t k, void *rest) {
-	PASS(transfer(r, t + 1, k - 1, rest, (k - 1) * r->slot_size, 0));
+int ring_finish(ring_h h, int64_t t, int64_t k, char *rest) {
+	ring_t *r = (ring_t *)h;
+	PASS(move(r, t + 1, k - 1, rest, (k - 1) * r->slot_size, 0));
 	PASS(release(r, t, k));
 	return R_OK;
 }

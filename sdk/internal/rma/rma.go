@@ -13,6 +13,21 @@
 package rma
 
 /*
+#cgo CFLAGS: -O2
+// (Setting CGO_CFLAGS, as the build must for MPI's include path, drops Go's
+// default -O2: the protocol steps would run unoptimised.)
+#cgo noescape rma_fetch_add
+#cgo nocallback rma_fetch_add
+#cgo noescape ring_put
+#cgo nocallback ring_put
+#cgo noescape ring_write
+#cgo nocallback ring_write
+#cgo noescape ring_take
+#cgo nocallback ring_take
+#cgo noescape ring_read
+#cgo nocallback ring_read
+#cgo noescape ring_finish
+#cgo nocallback ring_finish
 #include <stdlib.h>
 #include <string.h>
 #include "rma.h"
@@ -173,7 +188,7 @@ func (w *Win) Poke(self int) error { return check("MPI_Fetch_and_op", C.rma_poke
 
 // Ring runs the RemoteChannel protocol's steps (see rma.h and
 // docs/DESIGN.md) on a channel's window.
-type Ring struct{ r *C.ring_t } // in C memory: cgo need not check it on every call
+type Ring struct{ r C.ring_h }
 
 // Step results.
 const (
@@ -185,22 +200,24 @@ const (
 
 // Layout constants shared with the C side.
 const (
-	WFree, WTail, WAvail, WHead, WClaimed, WTaken = C.W_FREE, C.W_TAIL, C.W_AVAIL, C.W_HEAD, C.W_CLAIMED, C.W_TAKEN
+	WFree, WTaken, WTail, WAvail, WHead, WClaimed = C.W_FREE, C.W_TAKEN, C.W_TAIL, C.W_AVAIL, C.W_HEAD, C.W_CLAIMED
 	CtrlWords                                     = C.CTRL_WORDS
 )
 
 // NewRing describes a channel of capacity slots of slotSize bytes held by
 // host in w.
-func NewRing(w *Win, host int, capacity int64, slotSize int) *Ring {
-	r := (*C.ring_t)(C.malloc(C.size_t(unsafe.Sizeof(C.ring_t{}))))
-	*r = C.ring_t{win: w.w, host: C.int(host), cap: C.int64_t(capacity), slot_size: C.int64_t(slotSize)}
-	return &Ring{r}
+func NewRing(w *Win, host int, capacity int64, slotSize int) (*Ring, error) {
+	r := C.ring_new(w.w, C.int(host), C.int64_t(capacity), C.int64_t(slotSize))
+	if r == 0 {
+		return nil, fmt.Errorf("mpichan: out of memory for a channel")
+	}
+	return &Ring{r}, nil
 }
 
 // Close releases the description (not the window).
 func (r *Ring) Close() {
-	C.free(unsafe.Pointer(r.r))
-	r.r = nil
+	C.ring_free(r.r)
+	r.r = 0
 }
 
 func step(op string, rc C.int) (int, error) {
@@ -210,11 +227,13 @@ func step(op string, rc C.int) (int, error) {
 	return int(rc), nil
 }
 
-func bytesPtr(b []byte) unsafe.Pointer {
+// bytesPtr passes b to C as char*: a pointer to a type without pointers,
+// which cgo need not inspect on every call (as it must a void*).
+func bytesPtr(b []byte) *C.char {
 	if len(b) == 0 {
 		return nil
 	}
-	return unsafe.Pointer(&b[0])
+	return (*C.char)(unsafe.Pointer(&b[0]))
 }
 
 // Put reserves k frames (No when full; old is the free count before), takes
@@ -232,10 +251,12 @@ func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
 
 // Take takes a credit (No if none) and a ticket, and reads into first (one
 // slot): OK for a one-frame message, More with k frames, Wait with the
-// ticket to Read again.
-func (r *Ring) Take(first []byte) (code int, ticket int64, k int, err error) {
+// ticket to Read again. guess, if not negative, is the ticket this rank
+// expects (one more than a ticket it took before): its state is read in the
+// same flush as the ticket is taken.
+func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, err error) {
 	var t, n C.int64_t
-	code, err = step("take", C.ring_take(r.r, bytesPtr(first), &t, &n))
+	code, err = step("take", C.ring_take(r.r, bytesPtr(first), C.int64_t(guess), &t, &n))
 	return code, int64(t), int(n), err
 }
 

@@ -29,8 +29,9 @@ int rma_thread_level(void);
 int rma_thread_multiple(void);
 
 /* Control words at the start of a channel host's window, then cap state
- * words, then cap slots of slot_size bytes (8-byte header + frame). */
-enum { W_FREE, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, W_TAKEN, CTRL_WORDS = 8 };
+ * words, then cap slots of slot_size bytes (8-byte header + frame). free
+ * and taken are adjacent: one MPI call updates both. */
+enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, CTRL_WORDS = 8 };
 
 /* Results of a protocol step. */
 enum {
@@ -40,24 +41,24 @@ enum {
 	R_MORE = 3  /* read the first frame of a longer message: finish it */
 };
 
-typedef struct {
-	MPI_Win win;
-	int host;
-	int64_t cap;       /* slots */
-	int64_t slot_size; /* bytes per slot, a multiple of 8 */
-} ring_t;
+/* A channel's description lives in C memory; Go holds it as a ring_h, an
+ * integer, which cgo need not inspect on every call as it must a pointer. */
+typedef struct ring ring_t;
+typedef uintptr_t ring_h;
+ring_h ring_new(MPI_Win win, int host, int64_t cap, int64_t slot_size);
+void ring_free(ring_h h);
 
 /* Slot s % cap serves tickets s, s+cap, s+2cap, ...; its state word says
  * where it is: free for the producer of ticket s, or holding ticket s's
- * first frame of a message, or a later frame. */
+ * first frame of a message, or a later frame. States only grow. */
 #define ST_FREE(s) (3 * (int64_t)(s))
 #define ST_START(s) (3 * (int64_t)(s) + 1)
 #define ST_CONT(s) (3 * (int64_t)(s) + 2)
 
-int ring_put(ring_t *r, int64_t k, void *buf, int64_t len, int64_t *old, int64_t *ticket);
-int ring_write(ring_t *r, int64_t ticket, int64_t k, void *buf, int64_t len);
-int ring_take(ring_t *r, void *first, int64_t *ticket, int64_t *k);
-int ring_read(ring_t *r, int64_t *ticket, void *first, int64_t *k);
-int ring_finish(ring_t *r, int64_t ticket, int64_t k, void *rest);
+int ring_put(ring_h h, int64_t k, char *buf, int64_t len, int64_t *old, int64_t *ticket);
+int ring_write(ring_h h, int64_t ticket, int64_t k, char *buf, int64_t len);
+int ring_take(ring_h h, char *first, int64_t guess, int64_t *ticket, int64_t *k);
+int ring_read(ring_h h, int64_t *ticket, char *first, int64_t *k);
+int ring_finish(ring_h h, int64_t ticket, int64_t k, char *rest);
 
 #endif

@@ -1,0 +1,63 @@
+package mpichan
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+	"unsafe"
+)
+
+// Buffers cut from the slab never overlap, are 8-byte aligned and hold
+// what their goroutine wrote, however many goroutines cut at once.
+func TestSlab(t *testing.T) {
+	var s slab
+	const workers, each, n = 8, 500, 72
+	got := make([][][]byte, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				b := s.get(n)
+				if len(b) != n || cap(b) != n || uintptr(unsafe.Pointer(&b[0]))%8 != 0 {
+					t.Errorf("buffer of len %d, cap %d at %p", len(b), cap(b), &b[0])
+					return
+				}
+				for i := range b {
+					b[i] = byte(w)
+				}
+				got[w] = append(got[w], b)
+			}
+		}()
+	}
+	wg.Wait()
+	for w, bufs := range got {
+		for _, b := range bufs {
+			if !bytes.Equal(b, bytes.Repeat([]byte{byte(w)}, n)) {
+				t.Fatalf("worker %d's buffer was overwritten: %v", w, b)
+			}
+		}
+	}
+	if b := s.get(slabMax + 8); len(b) != slabMax+8 {
+		t.Fatalf("large buffer has %d bytes", len(b))
+	}
+}
+
+// A codec's view of a message is exactly what it appends.
+func TestCodecViews(t *testing.T) {
+	check := func(name string, view, appended []byte) {
+		if !bytes.Equal(view, appended) {
+			t.Errorf("%s: view %v, Append %v", name, view, appended)
+		}
+	}
+	a, _ := Bytes{}.Append(nil, []byte("raw"))
+	check("Bytes", Bytes{}.view([]byte("raw")), a)
+	a, _ = String{}.Append(nil, "text")
+	check("String", String{}.view("text"), a)
+	f := []float64{1, -2.5}
+	sc := CodecFor[[]float64]().(Slice[[]float64])
+	a, _ = sc.Append(nil, f)
+	check("Slice", sc.view(f), a)
+	check("empty Slice", Slice[[]int32]{}.view(nil), nil)
+}
