@@ -501,8 +501,8 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	var err error
 	for attempt := 0; ; attempt++ {
 		// Guess the ticket (one past the last this rank took) while
-		// guesses keep coming true: then the ticket and its slot cost one
-		// flush, not two.
+		// guesses keep coming true: then the ticket and its state cost
+		// one flush, not two.
 		next, guess := r.nextHead.Load(), int64(-1)
 		if r.guessing.Load() {
 			guess = next

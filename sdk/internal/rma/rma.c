@@ -265,9 +265,11 @@ int ring_read(ring_h h, int64_t *t, char *first, int64_t *k) {
 }
 
 /* ring_take takes a credit (R_NO if none) and a ticket, then reads. With a
- * guess (>= 0: one more than a ticket this rank took before) it reads the
- * guessed ticket's state in the same flush as it takes the ticket, which
- * saves a flush whenever the guess comes true. */
+ * guess (>= 0) it reads the guessed ticket's state in the same flush as it
+ * takes the ticket, which saves a flush whenever the guess comes true. The
+ * early look is safe whatever it sees: a state names its ticket, only the
+ * ticket's producer raises it to "first frame", and it does so after its
+ * frames are complete; anything else is looked at again or skipped. */
 int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
 	ring_t *r = (ring_t *)h;
 	int64_t old, back, one = 1, zero = 0, st;

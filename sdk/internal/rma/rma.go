@@ -252,8 +252,8 @@ func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
 // Take takes a credit (No if none) and a ticket, and reads into first (one
 // slot): OK for a one-frame message, More with k frames, Wait with the
 // ticket to Read again. guess, if not negative, is the ticket this rank
-// expects (one more than a ticket it took before): its state is read in the
-// same flush as the ticket is taken.
+// expects: its state is read in the same flush as the ticket is taken, which
+// saves a flush when the guess is right and costs nothing else.
 func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, err error) {
 	var t, n C.int64_t
 	code, err = step("take", C.ring_take(r.r, bytesPtr(first), C.int64_t(guess), &t, &n))
