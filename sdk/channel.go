@@ -284,7 +284,7 @@ type ring struct {
 
 	slab     slab         // memory for the first frames of messages taken
 	nextHead atomic.Int64 // one past the last ticket this rank took
-	guessing atomic.Bool  // whether to read nextHead's slot with the ticket
+	guessing atomic.Bool  // whether to read nextHead's state with the ticket
 }
 
 const (
