@@ -112,32 +112,40 @@ func (c *Channel[T]) TakeF(ctx context.Context) *Future[T] {
 	return newFuture(func() (T, bool, error) { return c.Take(ctx) })
 }
 
-// All iterates over messages until none is left, ctx ends or an error
-// occurs; Err reports the error that ended the last iteration on this
-// goroutine's channel value.
-func (c *Channel[T]) All(ctx context.Context) iter.Seq[T] {
-	return func(yield func(T) bool) {
-		c.r.iterErr.Store(nil)
+// All returns an iterator over the channel's messages, for use in a range
+// loop. The iteration ends when no message is left (see Channel), or with
+// one last pair (zero value, error) when a take fails or ctx ends (checked
+// before every message). Each loop gets its own error, so many goroutines may range over
+// one channel at once:
+//
+//	for v, err := range ch.All(ctx) {
+//		if err != nil {
+//			return err
+//		}
+//		use(v)
+//	}
+//
+// A loop that ranges with one variable drops that error: check it.
+func (c *Channel[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		l := c.r.loop(ctx)
+		defer l.stop()
 		for {
-			v, ok, err := c.Take(ctx)
-			if err != nil {
-				c.r.iterErr.Store(&err)
+			if err := ctx.Err(); err != nil {
+				var zero T
+				yield(zero, fmt.Errorf("mpichan: take: %w", err))
 				return
 			}
-			if !ok || !yield(v) {
+			v, ok, err := c.decode(l.next())
+			if err != nil {
+				yield(v, err)
+				return
+			}
+			if !ok || !yield(v, nil) {
 				return
 			}
 		}
 	}
-}
-
-// Err is the error that ended the most recent All iteration, or nil when it
-// ended because no message was left (or the loop broke).
-func (c *Channel[T]) Err() error {
-	if p := c.r.iterErr.Load(); p != nil {
-		return *p
-	}
-	return nil
 }
 
 // encode returns v's bytes behind frameHeader bytes of room, so that a

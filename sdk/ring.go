@@ -56,8 +56,7 @@ type ring struct {
 	mu    sync.RWMutex // held for reading by operations, for writing by Free
 	freed bool
 
-	stats   [7]atomic.Int64
-	iterErr atomic.Pointer[error]
+	stats [7]atomic.Int64
 
 	slab     slab         // memory for the first frames of messages taken
 	nextHead atomic.Int64 // one past the last ticket this rank took
@@ -306,6 +305,21 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	}
 	return msg, true, nil
 }
+
+// takeLoop is the state of one range loop over a channel (Channel.All).
+type takeLoop struct {
+	r   *ring
+	ctx context.Context
+}
+
+// loop starts a range loop's takes.
+func (r *ring) loop(ctx context.Context) *takeLoop { return &takeLoop{r: r, ctx: ctx} }
+
+// next takes the loop's next message: ok is false when none is left.
+func (l *takeLoop) next() ([]byte, bool, error) { return l.r.take(l.ctx, false) }
+
+// stop ends the loop, after its last next.
+func (l *takeLoop) stop() {}
 
 // noneLeft reports whether takes are over: every claimed message taken, or
 // the channel closed with all its frames free. Taken is read before claims,
