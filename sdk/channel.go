@@ -100,6 +100,10 @@ func (c *Channel[T]) Take(ctx context.Context) (v T, ok bool, err error) {
 	return c.decode(c.r.take(ctx, false))
 }
 
+// explain adds to the error of a take that waited until its context ended
+// why the wait may have been in vain (see waitNote).
+func (c *Channel[T]) explain(err error) error { return waitNote(err, &c.r) }
+
 // TryTake receives a message if one is there now. It fails with ErrEmpty
 // when the channel is empty but more messages are expected; ok is false
 // when none is left.
@@ -107,7 +111,10 @@ func (c *Channel[T]) TryTake() (v T, ok bool, err error) {
 	return c.decode(c.r.take(context.Background(), true))
 }
 
-// TakeF starts a Take and returns at once.
+// TakeF starts a Take and returns at once. To give up on it, cancel ctx:
+// Wait then returns either the message the take had already got (ok), or
+// ctx's error; no message is lost as long as every future is waited for.
+// TakeAny waits on several channels at once.
 func (c *Channel[T]) TakeF(ctx context.Context) *Future[T] {
 	return newFuture(func() (T, bool, error) { return c.Take(ctx) })
 }
@@ -133,7 +140,7 @@ func (c *Channel[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		for {
 			if err := ctx.Err(); err != nil {
 				var zero T
-				yield(zero, fmt.Errorf("mpichan: take: %w", err))
+				yield(zero, c.explain(fmt.Errorf("mpichan: take: %w", err)))
 				return
 			}
 			v, ok, err := c.decode(l.next())
@@ -175,7 +182,7 @@ func recycle(bp *[]byte) {
 
 func (c *Channel[T]) decode(msg []byte, ok bool, err error) (v T, _ bool, _ error) {
 	if err != nil || !ok {
-		return v, false, err
+		return v, false, c.explain(err)
 	}
 	v, err = c.codec.Decode(msg)
 	if err != nil {
@@ -223,10 +230,14 @@ func (c *Channel[T]) State() (State, error) { return c.r.readState() }
 // Stats returns this rank's counters; it is cheap (no MPI call).
 func (c *Channel[T]) Stats() Stats { return c.r.counters() }
 
-// Free releases the channel's windows. It is collective: every rank of the
-// communicator must call it, after its own operations have finished. Later
-// calls on the channel fail with ErrFreed.
-func (c *Channel[T]) Free() error { return c.r.free() }
+// Free releases the channel's window and communicator. It is collective:
+// every rank of the channel's communicator must call it, after its own
+// operations on the channel have finished. It waits for both until ctx
+// ends. It then returns an error wrapping ctx's: the channel is unusable but
+// not released, and the other ranks' Free waits for this rank. Call Free
+// again to wait on, or end the job (World().Abort). After Free, every call
+// on the channel fails with ErrFreed.
+func (c *Channel[T]) Free(ctx context.Context) error { return c.r.free(ctx) }
 
 // Host is the rank that holds the channel.
 func (c *Channel[T]) Host() int { return c.r.host }

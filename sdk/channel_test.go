@@ -36,7 +36,7 @@ func newChan[T any](t *testing.T, o mpichan.Options) *mpichan.Channel[T] {
 
 func free[T any](t *testing.T, ch *mpichan.Channel[T]) {
 	t.Helper()
-	if err := ch.Free(); err != nil {
+	if err := ch.Free(deadline(t, time.Minute)); err != nil {
 		t.Fatalf("rank %d: Free: %v", mpichan.Rank(), err)
 	}
 }

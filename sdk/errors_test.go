@@ -3,6 +3,7 @@ package mpichan_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,12 @@ func TestBadInput(t *testing.T) {
 			_, err = mpichan.New[[]byte](world, mpichan.Options{})
 		}
 		expect("message type differs", err, mpichan.ErrMismatch)
+		if !errors.As(err, &me) || !strings.Contains(err.Error(), "[]uint8") || !strings.Contains(err.Error(), "string") {
+			t.Fatalf("rank %d: a type mismatch should name both types: %v", rank, err)
+		}
+		if rank == 0 {
+			t.Logf("type mismatch: %v", err)
+		}
 		host := 0
 		if rank == 2 {
 			host = 1
@@ -122,11 +129,22 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("rank %d: take on a closed, drained channel: ok=%v err=%v", rank, ok, err)
 		}
 
+		// An error of MPI's own (a target rank that does not exist) is an
+		// exported *MPIError with MPI's class and text.
+		var mpiErr *mpichan.MPIError
+		err = mpichan.FetchAddOnRank(ch, world.Size()+5)
+		if !errors.As(err, &mpiErr) || mpiErr.Op == "" || mpiErr.Code == 0 || mpiErr.Class <= 0 || mpiErr.Text == "" {
+			t.Fatalf("rank %d: fetch-and-op on a rank that is not there: %#v (%v)", rank, mpiErr, err)
+		}
+		if rank == 0 {
+			t.Logf("MPI's own error: %v", err)
+		}
+
 		free(t, ch)
 		expect("put after free", ch.Put(ctx, nil), mpichan.ErrFreed)
 		_, _, err = ch.Take(ctx)
 		expect("take after free", err, mpichan.ErrFreed)
-		expect("free twice", ch.Free(), mpichan.ErrFreed)
+		expect("free twice", ch.Free(ctx), mpichan.ErrFreed)
 	})
 }
 

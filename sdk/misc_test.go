@@ -38,9 +38,9 @@ func TestBackoffWaitCancelled(t *testing.T) {
 }
 
 func TestErrorsAreTestable(t *testing.T) {
-	err := fmt.Errorf("wrapped: %w", &mpichan.MismatchError{Param: "capacity", Min: 1, Max: 2})
+	err := fmt.Errorf("wrapped: %w", &mpichan.MismatchError{Param: "capacity", Min: "1", Max: "2"})
 	var me *mpichan.MismatchError
-	if !errors.Is(err, mpichan.ErrMismatch) || !errors.As(err, &me) || me.Max != 2 {
+	if !errors.Is(err, mpichan.ErrMismatch) || !errors.As(err, &me) || me.Max != "2" {
 		t.Fatalf("MismatchError is not testable: %v", err)
 	}
 	de := &mpichan.DecodeError{Codec: "x", Err: context.Canceled}
@@ -55,6 +55,23 @@ func TestNotInitialized(t *testing.T) {
 	}
 	if _, err := mpichan.New[int](nil, mpichan.Options{}); !errors.Is(err, mpichan.ErrNotInitialized) {
 		t.Fatalf("New before Init: %v", err)
+	}
+	for name, f := range map[string]func(){
+		"World": func() { mpichan.World() },
+		"Rank":  func() { mpichan.Rank() },
+		"Size":  func() { mpichan.Size() },
+	} {
+		func() {
+			defer func() {
+				if err, _ := recover().(error); !errors.Is(err, mpichan.ErrNotInitialized) {
+					t.Errorf("%s before Init: panic %v, want ErrNotInitialized", name, err)
+				}
+			}()
+			f()
+		}()
+	}
+	if err := mpichan.Finalize(); err != nil {
+		t.Fatalf("Finalize without Init: %v", err)
 	}
 }
 

@@ -101,7 +101,7 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	return errors.Join(results.Free(), tasks.Free())
+	return errors.Join(results.Free(ctx), tasks.Free(ctx))
 }
 
 // work takes tasks until none is left and sends back one result for each.

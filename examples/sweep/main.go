@@ -123,7 +123,7 @@ func run(cfg config, rows []row, done []bool) error {
 	if err != nil {
 		return err
 	}
-	return errors.Join(results.Free(), tasks.Free())
+	return errors.Join(results.Free(ctx), tasks.Free(ctx))
 }
 
 // work takes points until none is left and sends back a row for each.

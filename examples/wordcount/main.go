@@ -130,7 +130,7 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(results.Free(), tasks.Free()); err != nil {
+	if err := errors.Join(results.Free(ctx), tasks.Free(ctx)); err != nil {
 		return err
 	}
 	if inputErr != nil {
