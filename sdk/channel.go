@@ -10,17 +10,10 @@ import (
 )
 
 // Channel is a bounded multi-producer, multi-consumer queue of messages of
-// type T held in MPI one-sided windows on its host rank. Any rank of its
+// type T held in an MPI one-sided window on its host rank. Any rank of its
 // communicator may put and take; all methods are safe for concurrent use by
-// many goroutines.
-//
-// Termination: Claim(n) announces n more messages. A take reports "none
-// left" (ok == false) once claims have been made and every claimed message
-// has been taken, or once the channel is closed and drained. Before the
-// first Claim a take waits, so takers may start before the claiming rank
-// has claimed. Claims must cover a batch before its last message can be
-// taken: claim the total up front (from any one rank), or keep claiming
-// ahead of the messages you put. For streams of unknown length, use Close.
+// many goroutines. The package documentation describes its life: New and
+// Free, Claim and Close.
 type Channel[T any] struct {
 	r     ring // the untyped protocol driver (ring.go)
 	codec Codec[T]
@@ -93,7 +86,7 @@ func (c *Channel[T]) PutF(ctx context.Context, v T) *Future[struct{}] {
 }
 
 // Take receives a message, waiting while the channel is empty and more
-// messages are expected. ok is false when none is left (see Channel).
+// messages are expected. ok is false when none is left (see Claim and Close).
 // Small messages that the codec decodes in place ([]byte, numeric slices)
 // share 4 KiB blocks of memory: keeping one keeps its block alive.
 func (c *Channel[T]) Take(ctx context.Context) (v T, ok bool, err error) {
@@ -120,7 +113,7 @@ func (c *Channel[T]) TakeF(ctx context.Context) *Future[T] {
 }
 
 // All returns an iterator over the channel's messages, for use in a range
-// loop. The iteration ends when no message is left (see Channel), or with
+// loop. The iteration ends when no message is left (see Claim), or with
 // one last pair (zero value, error) when a take fails or ctx ends (checked
 // before every message). Each loop gets its own error, so many goroutines may range over
 // one channel at once:
@@ -210,7 +203,7 @@ type State struct {
 }
 
 // Claim announces n more messages (n >= 0). Any rank may claim at any time;
-// see Channel for how claims end the takes.
+// see the package documentation for how claims end the takes.
 func (c *Channel[T]) Claim(n int) error { return c.r.claim(n) }
 
 // Close ends the puts: later puts fail with ErrClosed, puts that already

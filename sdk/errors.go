@@ -29,9 +29,8 @@ var (
 	// ErrEmpty is returned by TryTake when the channel holds no message now
 	// but more are expected.
 	ErrEmpty = errors.New("mpichan: channel empty")
-	// ErrNotInitialized is returned by New, and by Init's companions, when
-	// MPI has not been started with Init or has been finalized. World, Rank
-	// and Size panic with it.
+	// ErrNotInitialized is returned by New before Init or after Finalize.
+	// World, Rank and Size panic with it there.
 	ErrNotInitialized = errors.New("mpichan: MPI not initialized (call mpichan.Init first)")
 )
 

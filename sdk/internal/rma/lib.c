@@ -1,4 +1,5 @@
 /* See lib.h. */
+#include <stddef.h>
 #include <mpi.h>
 #include "lib.h"
 
