@@ -15,7 +15,8 @@ import (
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := newApp(&out, &out).Run(append([]string{"mpichan-init"}, args...))
+	app := newApp(&out, &out)
+	err := app.Run(interspersed(app, append([]string{"mpichan-init"}, args...)))
 	return out.String(), err
 }
 
