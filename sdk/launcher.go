@@ -51,11 +51,12 @@ func libraryMismatch(header, library string) string {
 }
 
 // launcherSizes are the environment variables in which launchers tell each
-// process how many they started, and who sets them.
+// process how many they started, and who sets them. A PMIx launcher (srun
+// --mpi=pmix) sets no such variable; under Slurm, mpichan-init's scripts
+// set MPICHAN_EXPECT_SIZE instead.
 var launcherSizes = [][2]string{
 	{"OMPI_COMM_WORLD_SIZE", "Open MPI's mpirun/mpiexec"},
 	{"PMI_SIZE", "a PMI-1/PMI-2 launcher (MPICH's mpiexec.hydra, srun --mpi=pmi2)"},
-	{"PMIX_SIZE", "a PMIx launcher"},
 }
 
 // LauncherSize returns how many processes the launcher that started this
