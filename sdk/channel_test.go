@@ -93,16 +93,16 @@ func TestExactlyOnce(t *testing.T) {
 		}()
 		counts := make([]int32, total)
 		taken := 0
-		for msg := range ch.All(ctx) {
+		for msg, err := range ch.All(ctx) {
+			if err != nil {
+				t.Fatalf("rank %d: take: %v", rank, err)
+			}
 			id, ok := check(msg)
 			if !ok || id >= total {
 				t.Fatalf("rank %d: corrupt message (id %d, %d bytes)", rank, id, len(msg))
 			}
 			counts[id]++
 			taken++
-		}
-		if err := ch.Err(); err != nil {
-			t.Fatalf("rank %d: take: %v", rank, err)
 		}
 		if err := <-putErr; err != nil {
 			t.Fatalf("rank %d: put: %v", rank, err)
@@ -138,14 +138,17 @@ func TestFIFO(t *testing.T) {
 			return
 		}
 		next := int64(0)
-		for v := range ch.All(ctx) {
+		for v, err := range ch.All(ctx) {
+			if err != nil {
+				t.Fatalf("took %d of %d: %v", next, total, err)
+			}
 			if len(v) != 3 || v[0] != next || v[1] != -next {
 				t.Fatalf("got %v, want message %d", v, next)
 			}
 			next++
 		}
-		if err := ch.Err(); err != nil || next != total {
-			t.Fatalf("took %d of %d: %v", next, total, err)
+		if next != total {
+			t.Fatalf("took %d of %d", next, total)
 		}
 	})
 }

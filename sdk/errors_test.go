@@ -106,11 +106,12 @@ func TestBadInput(t *testing.T) {
 		world.Barrier()
 		if rank == 1 {
 			got := ""
-			for v := range ch.All(ctx) {
-				got += string(v)
+			var err error
+			for v, e := range ch.All(ctx) {
+				got, err = got+string(v), e
 			}
-			if got != "ab" || ch.Err() != nil {
-				t.Fatalf("drained %q (%v), want \"ab\"", got, ch.Err())
+			if got != "ab" || err != nil {
+				t.Fatalf("drained %q (%v), want \"ab\"", got, err)
 			}
 			if st, err := ch.State(); err != nil || !st.Closed || st.Len != 0 {
 				t.Fatalf("state after drain: %+v, %v", st, err)
@@ -155,11 +156,11 @@ func TestClaims(t *testing.T) {
 		if ok {
 			n++
 		}
-		for range ch.All(ctx) {
+		for _, err := range ch.All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
 			n++
-		}
-		if ch.Err() != nil {
-			t.Fatal(ch.Err())
 		}
 		total := make([]int64, 1)
 		mpichan.World().AllreduceInt64s(total, []int64{int64(n)}, mpi.OpSum, 0)
@@ -200,7 +201,10 @@ func TestSeveralChannels(t *testing.T) {
 			return
 		}
 		sum := 0.0
-		for v := range a.All(ctx) {
+		for v, err := range a.All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
 			sum += v[0] + v[1]
 		}
 		if sum != 0+1+2+3*2 {

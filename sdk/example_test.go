@@ -32,7 +32,10 @@ func Example() {
 		}
 	}
 	sum := 0.0
-	for task := range tasks.All(ctx) {
+	for task, err := range tasks.All(ctx) {
+		if err != nil {
+			log.Fatal(err)
+		}
 		sum += task[0] * task[0]
 	}
 	total := make([]float64, 1)
@@ -58,7 +61,10 @@ func ExampleChannel_Close() {
 		}
 		lines.Close()
 	case 1:
-		for s := range lines.All(ctx) {
+		for s, err := range lines.All(ctx) {
+			if err != nil {
+				log.Fatal(err)
+			}
 			fmt.Println(s)
 		}
 	}

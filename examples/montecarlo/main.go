@@ -106,12 +106,15 @@ func run(cfg config) error {
 
 // work takes tasks until none is left and sends back one result for each.
 func work(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], results *mpichan.Channel[taskResult]) error {
-	for id := range tasks.All(ctx) {
+	for id, err := range tasks.All(ctx) {
+		if err != nil {
+			return err
+		}
 		if err := results.Put(ctx, simulateTask(cfg.option, cfg.seed, id, cfg.samples)); err != nil {
 			return err
 		}
 	}
-	return tasks.Err()
+	return nil
 }
 
 // host is rank 0: it claims all tasks and results up front, puts the tasks
@@ -135,7 +138,12 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], result
 
 	perTask := make([]taskResult, cfg.tasks)
 	bar := jobkit.NewProgress(cfg.progress, "montecarlo", "tasks", int64(cfg.tasks))
-	for r := range results.All(ctx) {
+	var takeErr error
+	for r, err := range results.All(ctx) {
+		if err != nil {
+			takeErr = err
+			break
+		}
 		if r.ID < 0 || r.ID >= int64(cfg.tasks) {
 			return fmt.Errorf("result for unknown task %d", r.ID)
 		}
@@ -143,7 +151,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], result
 		bar.Add(1)
 	}
 	bar.Finish()
-	if err := errors.Join(results.Err(), <-errc, <-errc); err != nil {
+	if err := errors.Join(takeErr, <-errc, <-errc); err != nil {
 		return err
 	}
 

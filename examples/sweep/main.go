@@ -128,12 +128,15 @@ func run(cfg config, rows []row, done []bool) error {
 
 // work takes points until none is left and sends back a row for each.
 func work(ctx context.Context, tasks *mpichan.Channel[point], results *mpichan.Channel[row]) error {
-	for p := range tasks.All(ctx) {
+	for p, err := range tasks.All(ctx) {
+		if err != nil {
+			return err
+		}
 		if err := results.Put(ctx, compute(p)); err != nil {
 			return err
 		}
 	}
-	return tasks.Err()
+	return nil
 }
 
 // host is rank 0: it claims the points not yet done, puts them from one
@@ -171,7 +174,12 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	}
 	saved := time.Now()
 	bar := jobkit.NewProgress(cfg.progress, "sweep", "points", int64(len(todo)))
-	for r := range results.All(ctx) {
+	var takeErr error
+	for r, err := range results.All(ctx) {
+		if err != nil {
+			takeErr = err
+			break
+		}
 		if r.Index < 0 || r.Index >= int64(len(pts)) || r.point != pts[r.Index] {
 			return fmt.Errorf("result for unknown point %+v", r.point)
 		}
@@ -185,7 +193,7 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 		}
 	}
 	bar.Finish()
-	if err := errors.Join(results.Err(), <-errc, <-errc); err != nil {
+	if err := errors.Join(takeErr, <-errc, <-errc); err != nil {
 		return err
 	}
 	if err := save(); err != nil {

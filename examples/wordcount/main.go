@@ -142,14 +142,17 @@ func run(cfg config) error {
 // work is the map: it takes chunks until none is left and sends back the
 // word counts of each.
 func work(ctx context.Context, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) error {
-	for text := range tasks.All(ctx) {
+	for text, err := range tasks.All(ctx) {
+		if err != nil {
+			return err
+		}
 		p := partial{Bytes: int64(len(text)), Counts: make(map[string]int64)}
 		p.Words = countWords(text, p.Counts)
 		if err := results.Put(ctx, p); err != nil {
 			return err
 		}
 	}
-	return tasks.Err()
+	return nil
 }
 
 // feed reads the files chunk by chunk and puts each chunk as a task. Then,
@@ -205,7 +208,12 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 	counts := make(map[string]int64)
 	var words, chunks int64
 	bar := jobkit.NewProgress(cfg.progress, "wordcount", "B", size)
-	for p := range results.All(ctx) {
+	var takeErr error
+	for p, err := range results.All(ctx) {
+		if err != nil {
+			takeErr = err
+			break
+		}
 		for w, c := range p.Counts {
 			counts[w] += c
 		}
@@ -215,7 +223,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 	}
 	bar.Finish()
 	<-fed
-	if err := errors.Join(results.Err(), <-worked, feedErr); err != nil {
+	if err := errors.Join(takeErr, <-worked, feedErr); err != nil {
 		return nil, err
 	}
 	if listErr != nil || readErr != nil {

@@ -81,10 +81,10 @@ func run(msgs, rtt int, busy time.Duration) error {
 			}
 		}
 	} else {
-		for range ch.All(ctx) {
-		}
-		if err := ch.Err(); err != nil {
-			return err
+		for _, err := range ch.All(ctx) {
+			if err != nil {
+				return err
+			}
 		}
 	}
 	world.Barrier()
