@@ -26,7 +26,7 @@ func listAction(c *cli.Context) error {
 
 func checkAction(c *cli.Context) error {
 	if c.NArg() != 1 {
-		cli.ShowCommandHelp(c, "check")
+		cli.HelpPrinter(c.App.Writer, cli.CommandHelpTemplate, c.Command)
 		return errors.New("check takes one argument, a directory or file")
 	}
 	ctx, cancel := context.WithTimeout(c.Context, 5*time.Minute)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -119,3 +120,16 @@ func zipArchive(t *testing.T, entries ...entry) []byte {
 	}
 	return b.Bytes()
 }
+
+var toolOnce struct {
+	sync.Once
+	bin string
+	err error
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }

@@ -202,7 +202,7 @@ func sdkReplace(sdkPath, target string) (string, error) {
 
 func newAction(c *cli.Context) error {
 	if c.NArg() != 1 {
-		cli.ShowCommandHelp(c, "new")
+		cli.HelpPrinter(c.App.Writer, cli.CommandHelpTemplate, c.Command)
 		if c.NArg() == 0 {
 			return errors.New("new needs the project NAME (or path), e.g. mpichan-init new myjob")
 		}
