@@ -108,14 +108,24 @@ func Vendor(name string) ([]VendorFile, error) {
 	}
 	out := []VendorFile{{"vendor/modules.txt", txt}}
 	seen := map[string]bool{}
-	add := func(dir string, goFiles bool) error {
+	var add func(dir string, goFiles bool) error
+	add = func(dir string, goFiles bool) error {
 		ents, err := fs.ReadDir(files, path.Join(VendorDir, dir))
 		if err != nil {
 			return nil // a package with no Linux files
 		}
 		for _, e := range ents {
 			p := path.Join(dir, e.Name())
-			if e.IsDir() || seen[p] || (!goFiles && isSource(e.Name())) {
+			switch {
+			case e.IsDir():
+				// Files a package embeds live in subdirectories without Go files.
+				if goFiles && !hasGo(path.Join(VendorDir, p)) {
+					if err := add(p, true); err != nil {
+						return err
+					}
+				}
+				continue
+			case seen[p] || (!goFiles && isSource(e.Name())):
 				continue
 			}
 			data, err := fs.ReadFile(files, path.Join(VendorDir, p))
@@ -144,6 +154,13 @@ func Vendor(name string) ([]VendorFile, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// hasGo reports whether directory dir of the embedded tree holds Go files
+// (then it is a package of its own).
+func hasGo(dir string) bool {
+	m, _ := fs.Glob(files, dir+"/*.go")
+	return len(m) > 0
 }
 
 func isSource(name string) bool {

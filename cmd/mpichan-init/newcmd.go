@@ -216,13 +216,20 @@ func newAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	src, err := loadTemplate(c, p.Template, p)
+	src, err := loadTemplate(c, p.Template)
 	if err != nil {
 		return err
 	}
 	files, err := render(src, p)
 	if err != nil {
 		return err
+	}
+	if p.Vendored && builtin(p.Template) {
+		vendor, err := vendorFiles(p.Template)
+		if err != nil {
+			return err
+		}
+		files = append(files, vendor...)
 	}
 	out := c.App.Writer
 	if c.Bool("dry-run") {

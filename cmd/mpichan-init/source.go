@@ -18,11 +18,10 @@ import (
 )
 
 // loadTemplate returns the files of the template named by --template: a
-// built-in one (common files, its own, and with p.Vendored the modules it
-// needs), a remote archive (a URL), or a local archive or directory (a
+// built-in one (common files and its own), a remote archive (a URL), or a local archive or directory (a
 // path; a built-in name wins over a directory of the same name, so write
 // ./sweep for the directory).
-func loadTemplate(c *cli.Context, name string, p Params) ([]generate.File, error) {
+func loadTemplate(c *cli.Context, name string) ([]generate.File, error) {
 	sum := c.String("sha256")
 	if strings.Contains(name, "://") {
 		data, err := fetch.Get(c.Context, name, fetch.Options{
@@ -39,7 +38,7 @@ func loadTemplate(c *cli.Context, name string, p Params) ([]generate.File, error
 		if sum != "" {
 			return nil, errors.New("--sha256 applies to a template archive only")
 		}
-		return builtinFiles(name, p)
+		return builtinFiles(name)
 	}
 	st, err := os.Stat(name)
 	switch {
@@ -84,8 +83,8 @@ func builtin(name string) bool {
 }
 
 // builtinFiles is a built-in template: the common files, overlaid with the
-// template's own, plus vendor/ when the project carries its modules.
-func builtinFiles(name string, p Params) ([]generate.File, error) {
+// template's own.
+func builtinFiles(name string) ([]generate.File, error) {
 	common, err := generate.FromFS(templates.FS, templates.Common)
 	if err != nil {
 		return nil, err
@@ -94,14 +93,17 @@ func builtinFiles(name string, p Params) ([]generate.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := generate.Overlay(common, own)
-	if !p.Vendored {
-		return files, nil
-	}
+	return generate.Overlay(common, own), nil
+}
+
+// vendorFiles is the vendor/ directory of a project made from a built-in
+// template; it is added after rendering, as it is, never rendered.
+func vendorFiles(name string) ([]generate.File, error) {
 	vendor, err := templates.Vendor(name)
 	if err != nil {
 		return nil, err
 	}
+	var files []generate.File
 	for _, v := range vendor {
 		files = append(files, generate.File{Path: v.Path, Data: v.Data, Mode: 0o644})
 	}
