@@ -180,7 +180,7 @@ func run(msgs, rtt int, busy time.Duration) error {
 	}
 	say("latency: put+take %.3f us, raw MPI_Fetch_and_op %.3f us, ratio %.1fx; median of %d blocks %.1fx (target <= 8x)\n",
 		out[0]*1e6, out[1]*1e6, out[0]/out[1], (rtt+999)/1000, out[2])
-	if err := errors.Join(ch.Free(), win.UnlockAll(), win.Free()); err != nil {
+	if err := errors.Join(ch.Free(ctx), win.UnlockAll(), win.Free()); err != nil {
 		return err
 	}
 
@@ -227,11 +227,11 @@ func run(msgs, rtt int, busy time.Duration) error {
 		res := make([]float64, 1)
 		world.AllreduceFloat64s(res, []float64{worst}, mpi.OpMax, 0)
 		say("host busy %v, progress goroutine %-3s: 200 put+take on rank 1 took %.3fs\n", busy, map[bool]string{false: "on", true: "off"}[noProgress], res[0])
-		if err := c.Free(); err != nil {
+		if err := c.Free(ctx); err != nil {
 			return err
 		}
 	}
-	return done.Free()
+	return done.Free(ctx)
 }
 
 func rawWindow(world *mpi.Communicator) (*rma.Win, error) {
