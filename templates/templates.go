@@ -71,14 +71,6 @@ func List() []Template {
 	return out
 }
 
-// Kit is the examples' shared package (examples/jobkit). Each template made
-// from an example carries a copy in its own jobkit/ directory, and
-// mpichan-init points the import at the new project's module (KitImport).
-const Kit = "jobkit"
-
-// KitImport is the import path of the examples' shared package.
-const KitImport = "github.com/mpichan/mpichan/examples/" + Kit
-
 // SDKVersion is the version of the SDK copy in VendorDir, which projects
 // made without --sdk-path or --sdk-version require.
 const SDKVersion = "v0.1.0"

@@ -263,12 +263,9 @@ func render(src []generate.File, p Params) ([]generate.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	rewriteKit(files, p.Module)
 	p.Packages = generate.PackageDirs(files)
 	if len(p.Packages) == 0 {
 		return files, nil
 	}
-	files, err = generate.Render(src, p)
-	rewriteKit(files, p.Module)
-	return files, err
+	return generate.Render(src, p)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -108,14 +107,4 @@ func vendorFiles(name string) ([]generate.File, error) {
 		files = append(files, generate.File{Path: v.Path, Data: v.Data, Mode: 0o644})
 	}
 	return files, nil
-}
-
-// rewriteKit points the imports of the examples' shared package at the
-// project's own copy.
-func rewriteKit(files []generate.File, module string) {
-	for i, f := range files {
-		if strings.HasSuffix(f.Path, ".go") && !strings.HasPrefix(f.Path, "vendor/") {
-			files[i].Data = bytes.ReplaceAll(f.Data, []byte(templates.KitImport), []byte(module+"/"+templates.Kit))
-		}
-	}
 }

@@ -41,7 +41,6 @@ func Modules(d Dirs, src map[string][]byte) (Mods, error) {
 	defer os.RemoveAll(tmp)
 	for file, data := range src {
 		name := strings.TrimSuffix(strings.TrimSuffix(file, ".raw"), ".tmpl")
-		data = bytes.ReplaceAll(data, []byte(templates.KitImport), []byte(tmpModule+"/"+templates.Kit))
 		p := filepath.Join(tmp, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return m, err

@@ -86,8 +86,7 @@ func templateNames(dir string) []string {
 // writeGoFiles replaces the Go files of a template made from an example.
 func writeGoFiles(dir string, want map[string][]byte, desc string) error {
 	old, _ := filepath.Glob(filepath.Join(dir, "*.go.raw"))
-	kit, _ := filepath.Glob(filepath.Join(dir, templates.Kit, "*.go.raw"))
-	for _, f := range append(old, kit...) {
+	for _, f := range old {
 		if err := os.Remove(f); err != nil {
 			return err
 		}
@@ -126,8 +125,8 @@ func ownGoFiles(dir string) (map[string][]byte, error) {
 }
 
 // Expected returns the Go files (template path → content) and description
-// that template name should have, made from its example and the shared
-// package. When name is not made from an example, or the example does not
+// that template name should have, made from its example (the helpers the
+// examples share are the SDK's package jobkit, which projects import). When name is not made from an example, or the example does not
 // exist, it returns nil files and the reason as desc.
 func Expected(examplesDir, name string) (map[string][]byte, string, error) {
 	ex, ok := templates.FromExamples[name]
@@ -142,13 +141,9 @@ func Expected(examplesDir, name string) (map[string][]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	kit, err := filepath.Glob(filepath.Join(examplesDir, templates.Kit, "*.go"))
-	if err != nil {
-		return nil, "", err
-	}
 	want := map[string][]byte{}
 	desc := "Made from examples/" + ex + "."
-	for _, f := range append(gos, kit...) {
+	for _, f := range gos {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
@@ -157,9 +152,6 @@ func Expected(examplesDir, name string) (map[string][]byte, string, error) {
 			return nil, "", err
 		}
 		file := filepath.Base(f) + ".raw"
-		if filepath.Base(filepath.Dir(f)) == templates.Kit {
-			file = templates.Kit + "/" + file
-		}
 		want[file] = data
 		if d := packageSentence(string(data)); d != "" && filepath.Base(f) == "main.go" {
 			desc = d
