@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image/color"
 	"io"
 	"os"
 	"path/filepath"
@@ -29,11 +28,6 @@ import (
 	mpichan "github.com/mpichan/mpichan/sdk"
 	"github.com/mpichan/mpichan/sdk/jobkit"
 	"golang.org/x/sync/errgroup"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette/moreland"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 const about = `Sweeps the oscillator x'' + damping·x' + x = cos(omega·t) over a grid of
@@ -47,15 +41,17 @@ type config struct {
 	out, plot      string
 	save           time.Duration
 	progress       string
+	size           figSize // of the plot
 }
 
 func main() {
-	cfg := config{damping: span{0.1, 1, 10}, omega: span{0.2, 3, 141}}
+	cfg := config{damping: span{0.1, 1, 10}, omega: span{0.2, 3, 141}, size: defaultSize()}
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.Var(&cfg.damping, "damping", "damping values, `min:max:n`")
 	fs.Var(&cfg.omega, "omega", "drive frequencies, `min:max:n` (the natural frequency is 1)")
 	fs.StringVar(&cfg.out, "out", "sweep.csv", "CSV `file`; if it exists, its points are not computed again")
 	fs.StringVar(&cfg.plot, "plot", "", "plot `file`, .svg or .png (default: -out with .svg)")
+	fs.Var(&cfg.size, "plot-size", "plot size, `WxH` in in, cm or px (e.g. 8x5in, 1600x1000px)")
 	fs.DurationVar(&cfg.save, "save", 10*time.Second, "save finished points to -out this often")
 	progress := jobkit.ProgressFlag(fs)
 	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
@@ -192,51 +188,4 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 		worst.relErr(), worst.Damping, worst.Omega)
 	fmt.Printf("  results in %s, plot in %s\n", cfg.out, cfg.plot)
 	return nil
-}
-
-// drawPlot draws amplitude against drive frequency, one curve per damping:
-// the closed form as a line, the simulation as dots.
-func drawPlot(cfg config, rows []row) error {
-	p := plot.New()
-	p.Title.Text = "Driven damped oscillator: steady-state amplitude"
-	p.X.Label.Text = "drive frequency ω (natural frequency 1)"
-	p.Y.Label.Text = "amplitude (drive force 1)"
-	p.Legend.Top = true
-	colors := moreland.SmoothBlueRed()
-	colors.SetMin(0)
-	colors.SetMax(float64(max(cfg.damping.n-1, 1)))
-	n := cfg.omega.n
-	for i, d := range cfg.damping.values() {
-		sim, closed := make(plotter.XYs, n), make(plotter.XYs, n)
-		for j, r := range rows[i*n : (i+1)*n] {
-			sim[j] = plotter.XY{X: r.Omega, Y: r.Amplitude}
-			closed[j] = plotter.XY{X: r.Omega, Y: r.Exact}
-		}
-		c, err := colors.At(float64(i))
-		if err != nil {
-			return err
-		}
-		line, err := plotter.NewLine(closed)
-		if err != nil {
-			return err
-		}
-		line.Color, line.Width = c, vg.Points(1)
-		dots, err := plotter.NewScatter(sim)
-		if err != nil {
-			return err
-		}
-		dots.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
-		p.Add(line, dots)
-		p.Legend.Add(fmt.Sprintf("damping %.3g", d), line, dots)
-	}
-	p.Add(plotter.NewGrid())
-	p.BackgroundColor = color.White
-	w, err := p.WriterTo(7*vg.Inch, 5*vg.Inch, strings.TrimPrefix(filepath.Ext(cfg.plot), "."))
-	if err != nil {
-		return err
-	}
-	return jobkit.WriteFileAtomic(cfg.plot, func(f io.Writer) error {
-		_, err := w.WriteTo(f)
-		return err
-	})
 }
