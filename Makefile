@@ -72,7 +72,7 @@ test-race:
 # Everything, multi-rank tests included (they start mpirun themselves).
 test-mpi:
 	@echo "== go test ($(MPI))"
-	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go test -count=1 ./...) || exit 1; done
+	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go test -count=1 -timeout 40m ./...) || exit 1; done
 
 # A real local Slurm (2 fake nodes; installs slurm-wlm and munge if missing),
 # mpichan-init's generated job submitted to it, daemons stopped by PID.

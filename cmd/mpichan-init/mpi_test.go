@@ -65,7 +65,7 @@ func TestMixedBuildIsLoud(t *testing.T) {
 	dir, ctx := mpichProject(t)
 	cf, _ := exec.Command("pkg-config", "--cflags", "mpich").Output()
 	env := append(offlineEnv(t), "GOWORK=off", "CGO_CFLAGS="+strings.TrimSpace(string(cf)), "CGO_LDFLAGS=-Wl,-z,relro")
-	run(t, ctx, dir, env, "go", "build", "-mod=vendor", "-o", "mixed", ".")
+	run(t, ctx, dir, env, "go", "build", "-mod=vendor", "-trimpath", "-o", "mixed", ".")
 	out, err := exec.CommandContext(ctx, filepath.Join(dir, "mixed"), "-n", "10").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "compiled against MPICH's mpi.h but runs with another MPI library (Open MPI") {
 		t.Errorf("mixed build ran: %v\n%s", err, out)
