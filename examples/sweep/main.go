@@ -42,6 +42,9 @@ type config struct {
 	save           time.Duration
 	progress       string
 	size           figSize // of the plot
+	part           part    // of a job array: -part or SLURM_ARRAY_TASK_ID
+	merge          bool    // join the parts' files (array.go)
+	merged         string  // with a part: the -out that -merge writes
 }
 
 func main() {
@@ -53,11 +56,22 @@ func main() {
 	fs.StringVar(&cfg.plot, "plot", "", "plot `file`, .svg or .png (default: -out with .svg)")
 	fs.Var(&cfg.size, "plot-size", "plot size, `WxH` in in, cm or px (e.g. 8x5in, 1600x1000px)")
 	fs.DurationVar(&cfg.save, "save", 10*time.Second, "save finished points to -out this often")
+	fs.Var(&cfg.part, "part", "compute part `K/N` of the grid into OUT-partKofN.csv (default in a Slurm job array: its task)")
+	fs.BoolVar(&cfg.merge, "merge", false, "join the part files OUT-part*of*.csv into -out and draw the plot, then exit")
 	progress := jobkit.ProgressFlag(fs)
 	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
 		cfg.progress = *progress
 		return cfg.check()
 	})
+	if cfg.merge {
+		if jobkit.LauncherRank() == 0 {
+			if err := mergeParts(cfg); err != nil {
+				fmt.Fprintln(os.Stderr, "sweep:", err)
+				os.Exit(1)
+			}
+		}
+		return
+	}
 	// Every rank reads the previous results, so that all agree on a bad
 	// file and stop before MPI starts; only rank 0 uses them.
 	pts := grid(cfg.damping, cfg.omega)
@@ -78,6 +92,11 @@ func (c *config) check() error {
 	}
 	if c.plot == "" {
 		c.plot = strings.TrimSuffix(c.out, filepath.Ext(c.out)) + ".svg"
+	}
+	if !c.merge {
+		if err := c.setPart(); err != nil {
+			return err
+		}
 	}
 	if ext := filepath.Ext(c.plot); ext != ".svg" && ext != ".png" {
 		return fmt.Errorf("-plot %q: want a .svg or .png file", c.plot)
@@ -127,13 +146,17 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	start := time.Now()
 	pts := grid(cfg.damping, cfg.omega)
 	var todo []point
+	mine := 0 // points of this part
 	for i, p := range pts {
-		if !done[i] {
-			todo = append(todo, p)
+		if cfg.part.has(i) {
+			mine++
+			if !done[i] {
+				todo = append(todo, p)
+			}
 		}
 	}
-	if len(todo) < len(pts) {
-		fmt.Printf("sweep: resuming %s: %d of %d points already done\n", cfg.out, len(pts)-len(todo), len(pts))
+	if len(todo) < mine {
+		fmt.Printf("sweep: resuming %s: %d of %d points already done\n", cfg.out, mine-len(todo), mine)
 	}
 	if err := errors.Join(tasks.Claim(len(todo)), results.Claim(len(todo))); err != nil {
 		return err
@@ -172,13 +195,18 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	if err := save(); err != nil {
 		return err
 	}
+	if cfg.part.n > 1 {
+		fmt.Printf("sweep: part %v: %d points computed into %s on %d ranks in %.2fs; when all parts are done: sweep -merge -out %s\n",
+			&cfg.part, len(todo), cfg.out, mpichan.Size(), time.Since(start).Seconds(), cfg.merged)
+		return nil
+	}
 	if err := drawPlot(cfg, rows); err != nil {
 		return err
 	}
 
 	worst := rows[0]
-	for _, r := range rows {
-		if r.relErr() > worst.relErr() {
+	for i, r := range rows {
+		if done[i] && r.relErr() > worst.relErr() {
 			worst = r
 		}
 	}
