@@ -53,7 +53,8 @@ func mpichProject(t *testing.T) (string, context.Context) {
 	if out, err := runCLI(t, "new", dir); err != nil {
 		t.Fatalf("new: %v\n%s", err, out)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	// Generous: a loaded 2-core machine took 8 minutes for one build.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	t.Cleanup(cancel)
 	return dir, ctx
 }

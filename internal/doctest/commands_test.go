@@ -164,7 +164,7 @@ func TestDocCommands(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "bash", "-c", sh)
 			cmd.Dir = filepath.Join(root, dir)
-			cmd.Env = append(os.Environ(), "CGO_CFLAGS=", "CGO_LDFLAGS=", "GOFLAGS=-mod=mod")
+			cmd.Env = append(os.Environ(), "CGO_CFLAGS=", "CGO_LDFLAGS=")
 			cmd.WaitDelay = 10 * time.Second
 			out, err := cmd.CombinedOutput()
 			if err != nil {
