@@ -3,7 +3,9 @@
 #
 # MPI=openmpi (default) or MPI=mpich picks the MPI library. The cgo flags
 # come from pkg-config, so nobody types them; `eval "$(make -s env)"` puts
-# them in your shell for plain `go build` / `go test`.
+# them in your shell for plain `go build` / `go test` (`MPI=mpich make -s env`
+# for MPICH). A program built with one MPI's header and another's library
+# stops before main with a message saying so (sdk/launcher.go).
 
 MPI ?= openmpi
 SHELL := /bin/bash
@@ -51,8 +53,10 @@ setup:
 	fi
 	@for m in $(MODULES); do (cd $$m && go mod download); done
 
+# Quoted for the shell (printf %q): the flags hold spaces.
 env:
-	@echo export $(CGO_FLAGS) $(RUN_ENV)
+	@printf 'export CGO_CFLAGS=%q CGO_LDFLAGS=%q\n' "$$(echo $$(pkg-config --cflags $(PKG)))" "$$(echo $$(pkg-config --libs $(PKG)))"
+	@echo export $(RUN_ENV)
 
 build:
 	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go build ./...) || exit 1; done
@@ -69,7 +73,7 @@ test-race:
 # Everything, multi-rank tests included (they start mpirun themselves).
 test-mpi:
 	@echo "== go test ($(MPI))"
-	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go test -count=1 ./...) || exit 1; done
+	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go test -count=1 -timeout 40m ./...) || exit 1; done
 
 # A real local Slurm (2 fake nodes; installs slurm-wlm and munge if missing),
 # mpichan-init's generated job submitted to it, daemons stopped by PID.

@@ -71,6 +71,9 @@ func Init() error {
 // not match the MPI library, every task starts as a separate "rank 0 of 1"
 // job and computes a wrong result without any error.
 func checkWorld(size int) error {
+	if err := checkLauncher(size); err != nil {
+		return err
+	}
 	s := os.Getenv("MPICHAN_EXPECT_SIZE")
 	if s == "" {
 		return nil

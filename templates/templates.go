@@ -9,17 +9,21 @@
 // New[[]byte]); both lose the suffix, which keeps Go tools off them.
 //
 // minimal is written here by hand. The others are made from examples/ by
-// `go generate ./templates`, which copies each example's Go files verbatim;
-// TestTemplatesMatchExamples fails when a copy drifts from its example.
+// `go generate ./templates` (package internal/tplsync), which copies each
+// example's Go files verbatim and writes every template's go.mod, go.sum
+// and modules.txt, and the vendored modules in _vendor/ (the SDK among
+// them), so that a generated project builds with no network.
+// TestSyncIsCurrent (internal/tplsync) fails when any of it drifts.
 package templates
 
-//go:generate go run ./internal/tplsync -examples ../examples -templates .
+//go:generate go run ../internal/cmd/tplsync -examples ../examples -sdk ../sdk -templates .
 
 import (
+	"bufio"
+	"bytes"
 	"embed"
 	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 )
@@ -67,124 +71,94 @@ func List() []Template {
 	return out
 }
 
-// Sync makes the template of each existing example: it replaces the Go
-// files of templatesDir/NAME with copies of examplesDir/SRC/*.go (tests
-// left out), as NAME.go.raw, and writes template.txt from the first
-// sentence of the package comment. It returns what it skipped and why.
-func Sync(examplesDir, templatesDir string) (skipped []string, err error) {
-	for _, name := range sortedKeys(FromExamples) {
-		want, desc, err := Expected(examplesDir, name)
+// SDKVersion is the version of the SDK copy in VendorDir, which projects
+// made without --sdk-path or --sdk-version require.
+const SDKVersion = "v0.1.0"
+
+// ModulesTxt is the file of a template that becomes the project's
+// vendor/modules.txt.
+const ModulesTxt = "modules.txt"
+
+// VendorDir holds the union of the modules every template vendors, Linux
+// files only (the go tool ignores directories starting with "_").
+const VendorDir = "_vendor"
+
+// VendorFile is one file of a project's vendor/ directory.
+type VendorFile struct {
+	Path string // slash-separated, starting with vendor/
+	Data []byte
+}
+
+// Vendor returns the vendor/ directory of a project made from template
+// name: its modules.txt and, for each package listed there, the files of
+// the package's directory, plus the non-Go files (licences) at each
+// module's root.
+func Vendor(name string) ([]VendorFile, error) {
+	txt, err := fs.ReadFile(files, name+"/"+ModulesTxt)
+	if err != nil {
+		return nil, err
+	}
+	out := []VendorFile{{"vendor/modules.txt", txt}}
+	seen := map[string]bool{}
+	var add func(dir string, goFiles bool) error
+	add = func(dir string, goFiles bool) error {
+		ents, err := fs.ReadDir(files, path.Join(VendorDir, dir))
+		if err != nil {
+			return nil // a package with no Linux files
+		}
+		for _, e := range ents {
+			p := path.Join(dir, e.Name())
+			switch {
+			case e.IsDir():
+				// Files a package embeds live in subdirectories without Go files.
+				if goFiles && !hasGo(path.Join(VendorDir, p)) {
+					if err := add(p, true); err != nil {
+						return err
+					}
+				}
+				continue
+			case seen[p] || (!goFiles && isSource(e.Name())):
+				continue
+			}
+			data, err := fs.ReadFile(files, path.Join(VendorDir, p))
+			if err != nil {
+				return err
+			}
+			seen[p] = true
+			out = append(out, VendorFile{"vendor/" + p, data})
+		}
+		return nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(txt))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "# "):
+			if f := strings.Fields(line); len(f) >= 2 {
+				err = add(f[1], false)
+			}
+		case line != "" && !strings.HasPrefix(line, "#"):
+			err = add(line, true)
+		}
 		if err != nil {
 			return nil, err
 		}
-		if want == nil {
-			skipped = append(skipped, name+": "+desc)
-			continue
-		}
-		dir := filepath.Join(templatesDir, name)
-		old, _ := filepath.Glob(filepath.Join(dir, "*.go.raw"))
-		kit, _ := filepath.Glob(filepath.Join(dir, Kit, "*.go.raw"))
-		old = append(old, kit...)
-		for _, f := range old {
-			if err := os.Remove(f); err != nil {
-				return nil, err
-			}
-		}
-		if err := os.MkdirAll(filepath.Join(dir, Kit), 0o755); err != nil {
-			return nil, err
-		}
-		for file, data := range want {
-			if err := os.WriteFile(filepath.Join(dir, file), data, 0o644); err != nil {
-				return nil, err
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, Meta), []byte(desc+"\n"), 0o644); err != nil {
-			return nil, err
-		}
 	}
-	return skipped, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
 }
 
-// Kit is the examples' shared package (examples/jobkit). Each template made
-// from an example carries a copy in its own jobkit/ directory, and
-// mpichan-init points the import at the new project's module (KitImport).
-const Kit = "jobkit"
-
-// KitImport is the import path of the examples' shared package.
-const KitImport = "github.com/mpichan/mpichan/examples/" + Kit
-
-// Expected returns the files (template name → content) and description
-// that template name should have, made from its example and the shared
-// package. When the example does not exist it returns nil files and the
-// reason as desc.
-func Expected(examplesDir, name string) (map[string][]byte, string, error) {
-	src := filepath.Join(examplesDir, FromExamples[name])
-	if st, err := os.Stat(src); err != nil || !st.IsDir() {
-		return nil, "example " + src + " does not exist yet", nil
-	}
-	gos, err := filepath.Glob(filepath.Join(src, "*.go"))
-	if err != nil {
-		return nil, "", err
-	}
-	kit, err := filepath.Glob(filepath.Join(examplesDir, Kit, "*.go"))
-	if err != nil {
-		return nil, "", err
-	}
-	want := map[string][]byte{}
-	desc := "Made from examples/" + FromExamples[name] + "."
-	for _, f := range append(gos, kit...) {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, "", err
-		}
-		file := filepath.Base(f) + ".raw"
-		if filepath.Base(filepath.Dir(f)) == Kit {
-			file = Kit + "/" + file
-		}
-		want[file] = data
-		if d := packageSentence(string(data)); d != "" && filepath.Base(f) == "main.go" {
-			desc = d
-		}
-	}
-	if len(want) == 0 {
-		return nil, "example " + src + " has no Go files yet", nil
-	}
-	return want, desc, nil
+// hasGo reports whether directory dir of the embedded tree holds Go files
+// (then it is a package of its own).
+func hasGo(dir string) bool {
+	m, _ := fs.Glob(files, dir+"/*.go")
+	return len(m) > 0
 }
 
-// packageSentence returns the first sentence of a file's package comment,
-// without its leading "Command NAME".
-func packageSentence(src string) string {
-	var text []string
-	for _, line := range strings.Split(src, "\n") {
-		if !strings.HasPrefix(line, "//") {
-			break
-		}
-		l := strings.TrimSpace(strings.TrimPrefix(line, "//"))
-		if l == "" {
-			break
-		}
-		text = append(text, l)
+func isSource(name string) bool {
+	switch path.Ext(name) {
+	case ".go", ".s", ".c", ".h":
+		return true
 	}
-	s := strings.Join(text, " ")
-	if i := strings.Index(s, ". "); i >= 0 {
-		s = s[:i+1]
-	}
-	if f := strings.Fields(s); len(f) > 2 && f[0] == "Command" {
-		s = strings.Join(f[2:], " ")
-		s = strings.ToUpper(s[:1]) + s[1:]
-	}
-	return s
-}
-
-func sortedKeys(m map[string]string) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -15,7 +16,8 @@ import (
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := newApp(&out, &out).Run(append([]string{"mpichan-init"}, args...))
+	app := newApp(&out, &out)
+	err := app.Run(interspersed(app, append([]string{"mpichan-init"}, args...)))
 	return out.String(), err
 }
 
@@ -118,3 +120,16 @@ func zipArchive(t *testing.T, entries ...entry) []byte {
 	}
 	return b.Bytes()
 }
+
+var toolOnce struct {
+	sync.Once
+	bin string
+	err error
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }

@@ -32,7 +32,7 @@ func TestNewMinimal(t *testing.T) {
 	}
 	sb, _ := os.ReadFile(filepath.Join(dir, "slurm/job.sbatch"))
 	for _, want := range []string{"#SBATCH --nodes=2\n", "#SBATCH --ntasks-per-node=4\n",
-		"#SBATCH --partition=debug\n", "#SBATCH --account=proj1\n", "srun --mpi=pmix", "mpirun"} {
+		"#SBATCH --partition=debug\n", "#SBATCH --account=proj1\n", "SRUN_MPI=${MPICHAN_SRUN_MPI:-pmix}", "mpirun"} {
 		if !strings.Contains(string(sb), want) {
 			t.Errorf("job.sbatch lacks %q", want)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -149,4 +150,88 @@ func manyEntries(n int) []entry {
 		es = append(es, entry{name: "f" + strings.Repeat("x", i%7) + "/" + string(rune('a'+i%26)) + strconv.Itoa(i), body: "."})
 	}
 	return es
+}
+
+// TestRemoteErrorsNameTheCause (issue 10.11): an unknown host and a 404
+// fail at once, not retried, and a refused connection is named when the
+// deadline ends the retries.
+func TestRemoteErrorsNameTheCause(t *testing.T) {
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	var hits atomic.Int32
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer counting.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + l.Addr().String() + "/t.tar.gz"
+	l.Close()
+	for _, c := range []struct {
+		url, want string
+		fast      bool
+	}{
+		{"http://no-such-host.invalid/t.tar.gz", "no such host", true},
+		{counting.URL + "/t.tar.gz", "404 Not Found (not retried", true},
+		{refused, "connection refused", false},
+	} {
+		start := time.Now()
+		_, err := runCLI(t, "new", "--template", c.url, "--fetch-timeout", "3s", filepath.Join(t.TempDir(), "j"))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: want %q in the error, got %v", c.url, c.want, err)
+		}
+		if d := time.Since(start); c.fast && d > 2*time.Second {
+			t.Errorf("%s: took %v; a failure that cannot succeed must not be retried", c.url, d)
+		}
+		t.Log(err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("404 was asked %d times, want 1", n)
+	}
+}
+
+// TestLocalTemplates (issue 10.11): a local .tar.gz (with --sha256) and a
+// local directory are accepted as --template; an unsafe directory is not.
+func TestLocalTemplates(t *testing.T) {
+	src := t.TempDir()
+	arc := tarGz(t, entry{name: "t/[[.Name]].txt.tmpl", body: "job [[.Name]]\n"})
+	os.WriteFile(filepath.Join(src, "t.tar.gz"), arc, 0o644)
+	sum := sha256.Sum256(arc)
+	dir := filepath.Join(t.TempDir(), "ajob")
+	if out, err := runCLI(t, "new", dir, "-t", filepath.Join(src, "t.tar.gz"), "--sha256", hex.EncodeToString(sum[:])); err != nil {
+		t.Fatalf("local archive: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "ajob.txt")); string(b) != "job ajob\n" {
+		t.Errorf("local archive rendered %q", b)
+	}
+	if _, err := runCLI(t, "new", filepath.Join(t.TempDir(), "bad"), "-t", filepath.Join(src, "t.tar.gz"), "--sha256", strings.Repeat("0", 64)); err == nil || !strings.Contains(err.Error(), "SHA-256 mismatch") {
+		t.Errorf("wrong --sha256 on a local archive: %v", err)
+	}
+
+	tpl := filepath.Join(src, "tpl")
+	os.MkdirAll(filepath.Join(tpl, "sub"), 0o755)
+	os.WriteFile(filepath.Join(tpl, "Makefile.tmpl"), []byte("run:\n\techo [[.Name]]\n"), 0o644)
+	os.WriteFile(filepath.Join(tpl, "sub", "run.sh"), []byte("#!/bin/sh\n"), 0o755)
+	os.Symlink("sub/run.sh", filepath.Join(tpl, "link"))
+	dir = filepath.Join(t.TempDir(), "djob")
+	out, err := runCLI(t, "new", "-t", tpl, dir)
+	if err != nil {
+		t.Fatalf("local directory: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "Makefile")); string(b) != "run:\n\techo djob\n" || !strings.Contains(out, "make run") {
+		t.Errorf("local directory: Makefile %q, output %s", b, out)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "sub", "run.sh")); err != nil || st.Mode()&0o100 == 0 {
+		t.Errorf("sub/run.sh: %v %v", st, err)
+	}
+	os.Symlink("../../etc", filepath.Join(tpl, "out"))
+	if _, err := runCLI(t, "new", "-t", tpl, filepath.Join(t.TempDir(), "ejob")); err == nil || !strings.Contains(err.Error(), "unsafe template directory") {
+		t.Errorf("a directory with a link out of it: %v", err)
+	}
+	if _, err := runCLI(t, "new", "-t", "nosuchtemplate", filepath.Join(t.TempDir(), "x")); err == nil || !strings.Contains(err.Error(), "mpichan-init list") {
+		t.Errorf("unknown template: %v", err)
+	}
 }

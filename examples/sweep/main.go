@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image/color"
 	"io"
 	"os"
 	"path/filepath"
@@ -29,11 +28,6 @@ import (
 	mpichan "github.com/mpichan/mpichan/sdk"
 	"github.com/mpichan/mpichan/sdk/jobkit"
 	"golang.org/x/sync/errgroup"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette/moreland"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 const about = `Sweeps the oscillator x'' + damping·x' + x = cos(omega·t) over a grid of
@@ -47,21 +41,37 @@ type config struct {
 	out, plot      string
 	save           time.Duration
 	progress       string
+	size           figSize // of the plot
+	part           part    // of a job array: -part or SLURM_ARRAY_TASK_ID
+	merge          bool    // join the parts' files (array.go)
+	merged         string  // with a part: the -out that -merge writes
 }
 
 func main() {
-	cfg := config{damping: span{0.1, 1, 10}, omega: span{0.2, 3, 141}}
+	cfg := config{damping: span{0.1, 1, 10}, omega: span{0.2, 3, 141}, size: defaultSize()}
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.Var(&cfg.damping, "damping", "damping values, `min:max:n`")
 	fs.Var(&cfg.omega, "omega", "drive frequencies, `min:max:n` (the natural frequency is 1)")
 	fs.StringVar(&cfg.out, "out", "sweep.csv", "CSV `file`; if it exists, its points are not computed again")
 	fs.StringVar(&cfg.plot, "plot", "", "plot `file`, .svg or .png (default: -out with .svg)")
+	fs.Var(&cfg.size, "plot-size", "plot size, `WxH` in in, cm or px (e.g. 8x5in, 1600x1000px)")
 	fs.DurationVar(&cfg.save, "save", 10*time.Second, "save finished points to -out this often")
+	fs.Var(&cfg.part, "part", "compute part `K/N` of the grid into OUT-partKofN.csv (default in a Slurm job array: its task)")
+	fs.BoolVar(&cfg.merge, "merge", false, "join the part files OUT-part*of*.csv into -out and draw the plot, then exit")
 	progress := jobkit.ProgressFlag(fs)
 	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
 		cfg.progress = *progress
 		return cfg.check()
 	})
+	if cfg.merge {
+		if jobkit.LauncherRank() == 0 {
+			if err := mergeParts(cfg); err != nil {
+				fmt.Fprintln(os.Stderr, "sweep:", err)
+				os.Exit(1)
+			}
+		}
+		return
+	}
 	// Every rank reads the previous results, so that all agree on a bad
 	// file and stop before MPI starts; only rank 0 uses them.
 	pts := grid(cfg.damping, cfg.omega)
@@ -82,6 +92,11 @@ func (c *config) check() error {
 	}
 	if c.plot == "" {
 		c.plot = strings.TrimSuffix(c.out, filepath.Ext(c.out)) + ".svg"
+	}
+	if !c.merge {
+		if err := c.setPart(); err != nil {
+			return err
+		}
 	}
 	if ext := filepath.Ext(c.plot); ext != ".svg" && ext != ".png" {
 		return fmt.Errorf("-plot %q: want a .svg or .png file", c.plot)
@@ -131,13 +146,17 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	start := time.Now()
 	pts := grid(cfg.damping, cfg.omega)
 	var todo []point
+	mine := 0 // points of this part
 	for i, p := range pts {
-		if !done[i] {
-			todo = append(todo, p)
+		if cfg.part.has(i) {
+			mine++
+			if !done[i] {
+				todo = append(todo, p)
+			}
 		}
 	}
-	if len(todo) < len(pts) {
-		fmt.Printf("sweep: resuming %s: %d of %d points already done\n", cfg.out, len(pts)-len(todo), len(pts))
+	if len(todo) < mine {
+		fmt.Printf("sweep: resuming %s: %d of %d points already done\n", cfg.out, mine-len(todo), mine)
 	}
 	if err := errors.Join(tasks.Claim(len(todo)), results.Claim(len(todo))); err != nil {
 		return err
@@ -176,13 +195,18 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	if err := save(); err != nil {
 		return err
 	}
+	if cfg.part.n > 1 {
+		fmt.Printf("sweep: part %v: %d points computed into %s on %d ranks in %.2fs; when all parts are done: sweep -merge -out %s\n",
+			&cfg.part, len(todo), cfg.out, mpichan.Size(), time.Since(start).Seconds(), cfg.merged)
+		return nil
+	}
 	if err := drawPlot(cfg, rows); err != nil {
 		return err
 	}
 
 	worst := rows[0]
-	for _, r := range rows {
-		if r.relErr() > worst.relErr() {
+	for i, r := range rows {
+		if done[i] && r.relErr() > worst.relErr() {
 			worst = r
 		}
 	}
@@ -192,51 +216,4 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 		worst.relErr(), worst.Damping, worst.Omega)
 	fmt.Printf("  results in %s, plot in %s\n", cfg.out, cfg.plot)
 	return nil
-}
-
-// drawPlot draws amplitude against drive frequency, one curve per damping:
-// the closed form as a line, the simulation as dots.
-func drawPlot(cfg config, rows []row) error {
-	p := plot.New()
-	p.Title.Text = "Driven damped oscillator: steady-state amplitude"
-	p.X.Label.Text = "drive frequency ω (natural frequency 1)"
-	p.Y.Label.Text = "amplitude (drive force 1)"
-	p.Legend.Top = true
-	colors := moreland.SmoothBlueRed()
-	colors.SetMin(0)
-	colors.SetMax(float64(max(cfg.damping.n-1, 1)))
-	n := cfg.omega.n
-	for i, d := range cfg.damping.values() {
-		sim, closed := make(plotter.XYs, n), make(plotter.XYs, n)
-		for j, r := range rows[i*n : (i+1)*n] {
-			sim[j] = plotter.XY{X: r.Omega, Y: r.Amplitude}
-			closed[j] = plotter.XY{X: r.Omega, Y: r.Exact}
-		}
-		c, err := colors.At(float64(i))
-		if err != nil {
-			return err
-		}
-		line, err := plotter.NewLine(closed)
-		if err != nil {
-			return err
-		}
-		line.Color, line.Width = c, vg.Points(1)
-		dots, err := plotter.NewScatter(sim)
-		if err != nil {
-			return err
-		}
-		dots.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
-		p.Add(line, dots)
-		p.Legend.Add(fmt.Sprintf("damping %.3g", d), line, dots)
-	}
-	p.Add(plotter.NewGrid())
-	p.BackgroundColor = color.White
-	w, err := p.WriterTo(7*vg.Inch, 5*vg.Inch, strings.TrimPrefix(filepath.Ext(cfg.plot), "."))
-	if err != nil {
-		return err
-	}
-	return jobkit.WriteFileAtomic(cfg.plot, func(f io.Writer) error {
-		_, err := w.WriteTo(f)
-		return err
-	})
 }

@@ -5,11 +5,14 @@ package fetch
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -51,8 +54,10 @@ func (o Options) withDefaults() Options {
 }
 
 // Get downloads url. It retries with exponential backoff on connection
-// errors, per-attempt timeouts, 429 and 5xx answers, and gives up when the
-// total deadline passes.
+// errors, per-attempt timeouts, 408, 429 and 5xx answers, and gives up when
+// the total deadline passes, naming the last cause. Failures that cannot
+// succeed on a retry (an unknown host, a TLS certificate error, any other
+// 4xx answer) end at once.
 func Get(ctx context.Context, url string, o Options) ([]byte, error) {
 	o = o.withDefaults()
 	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
@@ -74,12 +79,26 @@ func Get(ctx context.Context, url string, o Options) ([]byte, error) {
 	c.HTTPClient.Timeout = o.PerTry
 	c.Logger = nil
 	attempts := 0
+	var last error // the cause of the latest failed attempt
 	c.RequestLogHook = func(_ retryablehttp.Logger, _ *http.Request, n int) {
 		attempts = n + 1
 		if n > 0 && o.Log != nil {
-			fmt.Fprintf(o.Log, "fetch: retry %d of %d for %s\n", n, o.RetryMax, url)
+			fmt.Fprintf(o.Log, "fetch: retry %d of %d for %s (%v)\n", n, o.RetryMax, url, last)
 		}
 	}
+	c.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		switch {
+		case err != nil:
+			last = err
+		case resp.StatusCode != http.StatusOK:
+			last = fmt.Errorf("server answered %s", resp.Status)
+		}
+		if ctx.Err() != nil || Permanent(resp, err) {
+			return false, nil
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	c.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("template URL %q: %w", url, err)
@@ -87,13 +106,17 @@ func Get(ctx context.Context, url string, o Options) ([]byte, error) {
 	resp, err := c.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("fetching %s: no complete answer within the total deadline of %s (%d attempts)", url, o.Deadline, attempts)
+			cause := "no answer"
+			if last != nil && !errors.Is(last, context.DeadlineExceeded) {
+				cause = "last error: " + cause0(last)
+			}
+			return nil, fmt.Errorf("fetching %s: no complete answer within the total deadline of %s (%d attempts; %s)", url, o.Deadline, attempts, cause)
 		}
-		return nil, fmt.Errorf("fetching %s: %w", url, err)
+		return nil, fmt.Errorf("fetching %s: %s (%s)", url, cause0(err), tries(attempts, Permanent(nil, err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching %s: server answered %s", url, resp.Status)
+		return nil, fmt.Errorf("fetching %s: server answered %s (%s)", url, resp.Status, tries(attempts, Permanent(resp, nil)))
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, o.MaxBytes+1))
 	if err != nil {
@@ -112,4 +135,44 @@ func Get(ctx context.Context, url string, o Options) ([]byte, error) {
 		}
 	}
 	return data, nil
+}
+
+// Permanent reports whether a failed attempt cannot succeed on a retry: an
+// unknown host, a bad certificate, or a 4xx answer other than 408 (request
+// timeout), 425 (too early) and 429 (too many requests).
+func Permanent(resp *http.Response, err error) bool {
+	if err != nil {
+		var dns *net.DNSError
+		var cert *tls.CertificateVerificationError
+		return (errors.As(err, &dns) && dns.IsNotFound) || errors.As(err, &cert)
+	}
+	if resp == nil {
+		return false
+	}
+	switch c := resp.StatusCode; {
+	case c == http.StatusRequestTimeout, c == http.StatusTooEarly, c == http.StatusTooManyRequests:
+		return false
+	default:
+		return c >= 400 && c < 500
+	}
+}
+
+// cause0 is an error's text without the "Get URL:" that net/http puts in
+// front, since the message names the URL already.
+func cause0(err error) string {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+func tries(n int, permanent bool) string {
+	if permanent {
+		return "not retried: it cannot succeed"
+	}
+	if n == 1 {
+		return "1 attempt"
+	}
+	return fmt.Sprintf("%d attempts", n)
 }

@@ -167,12 +167,8 @@ func Plan(target string, files []File, force bool) ([]Action, error) {
 }
 
 // inspect reports whether target exists and whether it is an empty
-// directory; its parent directory must exist.
+// directory. A missing parent is no error: Write creates it.
 func inspect(target string) (exists, empty bool, err error) {
-	parent := filepath.Dir(target)
-	if st, err := os.Stat(parent); err != nil || !st.IsDir() {
-		return false, false, fmt.Errorf("parent directory %s does not exist", parent)
-	}
 	st, err := os.Lstat(target)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, true, nil
@@ -190,11 +186,38 @@ func inspect(target string) (exists, empty bool, err error) {
 	return true, len(ents) == 0, nil
 }
 
+// makeParents creates the missing parent directories of target and
+// returns the topmost one it created ("" if none), for removal on failure.
+func makeParents(target string) (string, error) {
+	top := ""
+	for d := filepath.Dir(target); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err == nil {
+			if !st.IsDir() {
+				return "", fmt.Errorf("%s is not a directory", d)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		top = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if top == "" {
+		return "", nil
+	}
+	return top, os.MkdirAll(filepath.Dir(target), 0o755)
+}
+
 // Write creates the project at target atomically: the files are written
 // into a temporary directory next to target, which is then renamed into
-// place, so a failure leaves nothing behind. A non-empty target is refused
-// unless force is set; then the generated files are moved into it one by
-// one, replacing files of the same name and keeping the others.
+// place, so a failure leaves nothing behind. Missing parent directories
+// are created (and removed again on failure). A non-empty target is
+// refused unless force is set; then the generated files are moved into it
+// one by one, replacing files of the same name and keeping the others.
 func Write(target string, files []File, force bool) (err error) {
 	target, err = filepath.Abs(target)
 	if err != nil {
@@ -204,6 +227,17 @@ func Write(target string, files []File, force bool) (err error) {
 		return err
 	}
 	exists, empty, _ := inspect(target)
+	created, err := makeParents(target)
+	if err != nil {
+		return err
+	}
+	if created != "" {
+		defer func() {
+			if err != nil {
+				os.RemoveAll(created)
+			}
+		}()
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+".mpichan-init-*")
 	if err != nil {
 		return err
@@ -274,4 +308,22 @@ func merge(tmp, target string, files []File) error {
 		}
 	}
 	return nil
+}
+
+// PackageDirs returns the directories, other than the root and vendor/,
+// that hold Go files, sorted.
+func PackageDirs(files []File) []string {
+	seen := map[string]bool{}
+	for _, f := range files {
+		d := path.Dir(f.Path)
+		if strings.HasSuffix(f.Path, ".go") && d != "." && d != "vendor" && !strings.HasPrefix(d, "vendor/") {
+			seen[d] = true
+		}
+	}
+	var out []string
+	for d := range seen {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
 }

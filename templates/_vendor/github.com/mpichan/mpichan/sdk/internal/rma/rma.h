@@ -1,0 +1,64 @@
+/* C side of package rma: thin wrappers that complete each MPI operation
+ * (flush) before returning, and the RemoteChannel protocol's steps
+ * (docs/DESIGN.md). Go chains the steps, waits between them and owns
+ * everything else; keeping the steps in C makes a put or a take a single
+ * cgo call when nothing has to wait. */
+#ifndef MPICHAN_RMA_H
+#define MPICHAN_RMA_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+int rma_fetch_add(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old);
+int rma_fetch_or(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old);
+int rma_load(MPI_Win w, int t, MPI_Aint d, int n, int64_t *out);
+int rma_alloc(MPI_Comm c, MPI_Aint size, MPI_Win *w, void **base);
+int rma_poke(MPI_Win w, int self);
+int rma_allreduce(MPI_Comm c, int64_t *in, int64_t *out, int n, int max);
+int rma_dup(MPI_Comm c, MPI_Comm *out);
+int rma_one_node(MPI_Comm c, int *one);
+int rma_comm_free(MPI_Comm *c);
+int rma_rank(MPI_Comm c, int *r);
+int rma_size(MPI_Comm c, int *s);
+int64_t rma_local_load(void *base, MPI_Aint d);
+void rma_library(char *buf, int *n);
+int rma_lib_max(void);
+int rma_initialized(void);
+int rma_finalized(void);
+int rma_thread_level(void);
+int rma_thread_multiple(void);
+
+/* Control words at the start of a channel host's window, then cap state
+ * words, then cap slots of slot_size bytes (8-byte header + frame). free
+ * and taken are adjacent: one MPI call updates both. */
+enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, CTRL_WORDS = 8 };
+
+/* Results of a protocol step. */
+enum {
+	R_OK = 0,   /* done */
+	R_NO = 1,   /* no room / no credit: nothing was changed */
+	R_WAIT = 2, /* holds a ticket whose slots are not ready: call again */
+	R_MORE = 3  /* read the first frame of a longer message: finish it */
+};
+
+/* A channel's description lives in C memory; Go holds it as a ring_h, an
+ * integer, which cgo need not inspect on every call as it must a pointer. */
+typedef struct ring ring_t;
+typedef uintptr_t ring_h;
+ring_h ring_new(MPI_Win win, int host, int64_t cap, int64_t slot_size);
+void ring_free(ring_h h);
+
+/* Slot s % cap serves tickets s, s+cap, s+2cap, ...; its state word says
+ * where it is: free for the producer of ticket s, or holding ticket s's
+ * first frame of a message, or a later frame. States only grow. */
+#define ST_FREE(s) (3 * (int64_t)(s))
+#define ST_START(s) (3 * (int64_t)(s) + 1)
+#define ST_CONT(s) (3 * (int64_t)(s) + 2)
+
+int ring_put(ring_h h, int64_t k, char *buf, int64_t len, int64_t *old, int64_t *ticket);
+int ring_write(ring_h h, int64_t ticket, int64_t k, char *buf, int64_t len);
+int ring_take(ring_h h, char *first, int64_t guess, int64_t *ticket, int64_t *k);
+int ring_read(ring_h h, int64_t *ticket, char *first, int64_t *k);
+int ring_finish(ring_h h, int64_t ticket, int64_t k, char *rest);
+
+#endif

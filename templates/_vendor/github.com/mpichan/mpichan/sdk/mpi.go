@@ -1,0 +1,140 @@
+package mpichan
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/mpichan/mpichan/sdk/internal/rma"
+	mpi "github.com/sbromberger/gompi"
+)
+
+// MPI_Init and MPI_Finalize must run on one OS thread that the Go runtime
+// keeps: locking the main goroutine during package initialisation pins main
+// to the process's main thread.
+func init() { runtime.LockOSThread() }
+
+// envDefaults are settings that a Go program under MPI needs; Init sets each
+// one that the environment does not already set.
+var envDefaults = [][2]string{
+	// Open MPI installs handlers for SIGSEGV, SIGBUS, SIGFPE and SIGABRT
+	// (opal_signal=6,7,8,11) without SA_ONSTACK; they clash with the Go
+	// runtime, which turns nil dereferences into panics and crashes with
+	// "non-Go code set up signal handler without SA_ONSTACK flag". An empty
+	// list installs none.
+	{"OMPI_MCA_opal_signal", ""},
+	// On one node Open MPI's osc sm (plain shared memory) is 4x faster than
+	// its default osc rdma, and its compare-and-swap works (osc rdma's
+	// crashes the target in 4.1.4). sm declines windows that span nodes,
+	// where the next component is used as before.
+	{"OMPI_MCA_osc_rdma_priority", "20"},
+}
+
+// Init starts MPI with MPI_THREAD_MULTIPLE, so that every goroutine may use
+// channels concurrently. Call it first in main (on the main goroutine) and
+// defer Finalize. It returns an error when MPI fails to start or does not
+// grant MPI_THREAD_MULTIPLE, and when MPICHAN_EXPECT_SIZE is set and differs
+// from the world size (a launcher/MPI mismatch). It also raises GOMAXPROCS
+// to 2 when mpirun's core binding left it at 1 (and GOMAXPROCS is not set),
+// so the progress goroutine of a host rank can run while user code
+// computes. Calling Init again does nothing; Init after Finalize fails,
+// since MPI cannot be restarted.
+func Init() error {
+	if rma.Finalized() {
+		return fmt.Errorf("mpichan: Init after Finalize: MPI cannot be restarted")
+	}
+	if rma.Initialized() {
+		return nil
+	}
+	for _, kv := range envDefaults {
+		if _, set := os.LookupEnv(kv[0]); !set {
+			os.Setenv(kv[0], kv[1])
+		}
+	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
+	multiple, err := rma.Start()
+	if err != nil {
+		return err
+	}
+	if !multiple {
+		return fmt.Errorf("mpichan: %s did not grant MPI_THREAD_MULTIPLE, which the SDK needs (see docs/MPI.md)", rma.Library())
+	}
+	return checkWorld(Size())
+}
+
+// checkWorld fails when MPICHAN_EXPECT_SIZE (set by mpichan-init's Slurm
+// scripts to SLURM_NTASKS) differs from the world size: with a PMI that does
+// not match the MPI library, every task starts as a separate "rank 0 of 1"
+// job and computes a wrong result without any error.
+func checkWorld(size int) error {
+	if err := checkLauncher(size); err != nil {
+		return err
+	}
+	s := os.Getenv("MPICHAN_EXPECT_SIZE")
+	if s == "" {
+		return nil
+	}
+	want, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("mpichan: MPICHAN_EXPECT_SIZE=%q is not a number", s)
+	}
+	if size != want {
+		return fmt.Errorf("mpichan: MPI world size is %d but %d tasks were launched: the launcher's PMI does not match this MPI library (Open MPI: srun --mpi=pmix; MPICH: srun --mpi=pmi2)", size, want)
+	}
+	return nil
+}
+
+// Finalize shuts MPI down (MPI_Finalize) and returns MPI's error if that
+// fails. Free every channel first. Without Init, or a second time, it does
+// nothing and returns nil.
+func Finalize() error {
+	if !rma.Initialized() || rma.Finalized() {
+		return nil
+	}
+	return rma.Stop()
+}
+
+// world is the communicator of all ranks, made once.
+var (
+	world     *mpi.Communicator
+	worldOnce sync.Once
+)
+
+// mustRun panics with ErrNotInitialized outside Init..Finalize: there, MPI
+// itself would abort the process with a message about MPI_Init.
+func mustRun() {
+	if !rma.Initialized() || rma.Finalized() {
+		panic(ErrNotInitialized)
+	}
+}
+
+// World is the communicator of all ranks: gompi's (see the package
+// documentation). It panics with ErrNotInitialized before Init and after
+// Finalize.
+func World() *mpi.Communicator {
+	mustRun()
+	worldOnce.Do(func() { world = mpi.NewCommunicator(nil) })
+	return world
+}
+
+// Rank is this process's rank in the world communicator. It panics with
+// ErrNotInitialized before Init and after Finalize.
+func Rank() int {
+	mustRun()
+	return mpi.WorldRank()
+}
+
+// Size is the number of ranks in the world communicator. It panics with
+// ErrNotInitialized before Init and after Finalize.
+func Size() int {
+	mustRun()
+	return mpi.WorldSize()
+}
+
+// Library is the MPI library's version text ("Open MPI v4.1.4 ...",
+// "MPICH Version: 4.0.2 ..."); it works before Init.
+func Library() string { return rma.Library() }
