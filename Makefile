@@ -75,8 +75,9 @@ test-mpi:
 	@echo "== go test ($(MPI))"
 	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go test -count=1 -timeout 40m ./...) || exit 1; done
 
-# A real local Slurm (2 fake nodes; installs slurm-wlm and munge if missing),
-# mpichan-init's generated job submitted to it, daemons stopped by PID.
+# A real Slurm cluster on 3 test hosts (network namespaces; installs slurm-wlm
+# and munge if missing), mpichan-init's generated 3-node job submitted to it
+# under both MPIs and both launchers, daemons stopped by PID, hosts removed.
 test-slurm:
 	@echo "== real Slurm"
 	$(CGO_FLAGS) bash slurm/test.sh
