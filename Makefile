@@ -24,10 +24,10 @@ CGO_FLAGS = CGO_CFLAGS="$$(pkg-config --cflags $(PKG))" CGO_LDFLAGS="$$(pkg-conf
 # Open MPI refuses root without these; opal_signal= keeps its signal
 # handlers away from the Go runtime's (see docs/MPI.md).
 RUN_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_opal_signal=
-APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck
+APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck spin gcc
 MODULES := ./sdk ./examples .
 
-.PHONY: demo test setup env build vet test-mpi test-race test-slurm bench templates clean
+.PHONY: demo test setup env build vet test-mpi test-race test-slurm test-model soak bench templates clean
 
 demo: setup
 	@$(MAKE) --no-print-directory MPI=$(MPI) _demo
@@ -40,6 +40,7 @@ test: setup
 	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi
 	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi
 	@$(MAKE) --no-print-directory test-slurm
+	@$(MAKE) --no-print-directory test-model
 
 # setup installs what a fresh machine lacks: Debian's MPI packages and the
 # Go modules. It changes nothing on a machine that has them.
@@ -75,6 +76,12 @@ test-mpi:
 test-slurm:
 	@echo "== real Slurm"
 	$(CGO_FLAGS) bash slurm/test.sh
+
+# The protocol's Promela model, checked exhaustively by SPIN, and its
+# mutants, each of which must fail (sdk/model/check.sh; -full: bigger runs).
+test-model:
+	@echo "== SPIN model of the channel protocol"
+	bash sdk/model/check.sh
 
 # Re-copy examples/ into templates/ after changing an example.
 templates:

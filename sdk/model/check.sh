@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# check.sh: checks the channel model (channel.pml) exhaustively with SPIN in
+# each configuration, then checks that every mutant of the protocol fails.
+# Usage: sdk/model/check.sh [-quick|-full]   (-quick: the mutants only;
+# -full: also the close run at full size and with two closers)
+# Needs spin and a C compiler (Debian: apt-get install spin gcc).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# verify NAME EXPECT DEFINES...: EXPECT is pass or fail.
+verify() {
+	local name=$1 expect=$2
+	shift 2
+	spin "$@" -a "$here/channel.pml" >spin.out || { cat spin.out; exit 1; }
+	# SAFETY: assertions and invalid end states (hangs); COLLAPSE is
+	# lossless compression of the stored states: still exhaustive.
+	gcc -w -O2 -DSAFETY -DCOLLAPSE -DMEMLIM=4096 -o pan pan.c
+	local out errors stored
+	out=$(./pan -m200000 2>&1) || true
+	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$out")
+	stored=$(sed -n 's/^ *\([0-9]*\) states, stored.*/\1/p' <<<"$out")
+	if grep -q 'error: max search depth too small\|out of memory\|hash table is full' <<<"$out"; then
+		echo "model $name: search incomplete"; echo "$out"; exit 1
+	fi
+	local what
+	what=$(grep -m1 -E 'assertion violated|invalid end state' <<<"$out" || true)
+	case $expect in
+	pass)
+		if [ "$errors" != 0 ]; then echo "model $name: FAILED ($what)"; echo "$out"; exit 1; fi
+		if grep -A3 '^unreached in proctype \(producer\|consumer\)' <<<"$out" | grep -q 'channel.pml:'; then
+			echo "model $name: some protocol steps were never reached"; echo "$out"; exit 1
+		fi
+		echo "model $name: ok, $stored states, 0 errors (exhaustive)";;
+	fail)
+		if [ "${errors:-0}" = 0 ]; then echo "mutant $name: NOT caught"; exit 1; fi
+		echo "mutant $name: caught after $stored states: ${what# *}";;
+	esac
+}
+
+case ${1:-} in
+-quick) ;;
+-full) # every configuration at full size (close: about 3x the claims run)
+	verify claims pass
+	verify close pass -DCLOSE
+	verify close-two-closers pass -DCLOSE -DTWO_CLOSES -DMSGS3;;
+*) # make test: the claims run at full size, the close run with 3 messages
+	verify claims pass
+	verify close-3msgs pass -DCLOSE -DMSGS3;;
+esac
+verify release-before-read fail -DMUT_RELEASE_BEFORE_READ
+verify no-slot-check fail -DMUT_NO_SLOT_CHECK
+verify state-before-frames fail -DMUT_STATE_BEFORE_FRAMES
+verify flag-before-count fail -DMUT_FLAG_BEFORE_COUNT
+verify keep-credit fail -DMUT_KEEP_CREDIT
+verify close-release-before-read fail -DCLOSE -DMUT_RELEASE_BEFORE_READ
