@@ -83,6 +83,15 @@ test-model:
 	@echo "== SPIN model of the channel protocol"
 	bash sdk/model/check.sh
 
+# Not in `make test`: SOAK_MESSAGES (default 10^7) messages of mixed sizes
+# through 3 channels on SOAK_RANKS ranks; lost/duplicated/corrupt must be 0
+# and RSS at the end within 10% of RSS after warm-up (docs/RELIABILITY.md).
+SOAK_MESSAGES ?= 10000000
+SOAK_RANKS ?= 5
+soak: setup
+	cd sdk && $(CGO_FLAGS) go build -o ../bin/soak ./cmd/soak
+	$(RUN_ENV) $(MPIRUN) -n $(SOAK_RANKS) bin/soak -messages $(SOAK_MESSAGES)
+
 # Re-copy examples/ into templates/ after changing an example.
 templates:
 	go generate ./templates
