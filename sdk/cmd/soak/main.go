@@ -85,6 +85,10 @@ func run(total int, seed uint64) int {
 	seen := make([][]byte, len(specs))
 	for i := range seen {
 		seen[i] = make([]byte, perRank*size)
+		for j := range seen[i] { // resident now, not page by page during the run (RSS)
+			seen[i][j] = 1
+		}
+		clear(seen[i])
 	}
 	var cnt counters
 	var done atomic.Int64 // messages this rank has taken, for the warm-up mark
