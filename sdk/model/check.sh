@@ -6,6 +6,26 @@
 # Needs spin and a C compiler (Debian: apt-get install spin gcc).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+
+# The C steps name the model's steps in comments ("model: @reserve"), and
+# the model names them the same way ("/* @reserve ..."): every name on
+# either side must exist on the other, so the two cannot drift silently.
+model_tags=$(grep -o '/\* @[a-z-]*' "$here/channel.pml" | grep -o '@[a-z-]*' | sort -u)
+c_tags=$(cat "${RMA_DIR:-$here/../internal/rma}"/*.c | grep -o 'model: @[a-z-]*\( @[a-z-]*\)*' | grep -o '@[a-z-]*' | sort -u)
+if [ -z "$c_tags" ]; then
+	echo "model: no 'model: @step' comments in sdk/internal/rma/*.c yet (see docs/RELIABILITY.md)"
+else
+	missing=$(comm -23 <(echo "$c_tags") <(echo "$model_tags"))
+	unused=$(comm -13 <(echo "$c_tags") <(echo "$model_tags"))
+	if [ -n "$missing$unused" ]; then
+		echo "model and C steps have drifted apart:"
+		[ -z "$missing" ] || echo "  named in C, not in channel.pml:" $missing
+		[ -z "$unused" ] || echo "  in channel.pml, named nowhere in C:" $unused
+		exit 1
+	fi
+	echo "model: the $(echo "$model_tags" | wc -l) steps of channel.pml are named in the C steps and vice versa"
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
