@@ -434,7 +434,19 @@ func TestLinearizable(t *testing.T) {
 		spec := linSpec(linCap)
 		var checked, ops, broken, rejected int
 		var slack int64
+		start := time.Now()
 		for round := 0; round < rounds && !t.Failed(); round++ {
+			// Stop early, all ranks together, once the time budget is
+			// spent (a loaded machine): the launch has a deadline.
+			stop := []int64{0}
+			if mpichan.Rank() == 0 && time.Since(start) > linBudget {
+				stop[0] = 1
+			}
+			mpichan.World().BcastInt64s(stop, 0)
+			if stop[0] == 1 {
+				t.Logf("time budget of %v spent after %d of %d rounds", linBudget, round, rounds)
+				break
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			mine := linRound(ctx, t, round, &clock)
 			cancel()
@@ -481,6 +493,10 @@ func TestLinearizable(t *testing.T) {
 		}
 	})
 }
+
+// linBudget bounds the rounds' time, well inside mpitest's launch deadline
+// (5 minutes by default).
+const linBudget = 3 * time.Minute
 
 // linRounds is MPICHAN_LIN_ROUNDS, by default 800 under Open MPI and 200
 // under MPICH (whose rounds are slower): 1,000 histories per `make test`.
