@@ -339,6 +339,9 @@ inline take_batch() {
 				if :: nb == 2 -> atomic { delivered[m1]++; assert(delivered[m1] == 1); ndelivered++ } :: else fi;
 				/* @batch-release the whole messages: states (+cap) and W_FREE/W_TAKEN, one flush, any order */
 				whole = nb - part;
+#ifdef MUT_BATCH_RELEASE_PARTIAL
+				if :: nb == 1 -> whole = 1 :: else fi; /* releases a message it has not finished reading */
+#endif
 				i = 0;
 				do
 				:: whole >= 1 && !(i & 1) -> MAXU(state[tk0 % CAP], 3 * (tk0 + CAP)); i = i | 1
@@ -368,6 +371,9 @@ inline take_batch() {
 					:: else -> break
 					od;
 					i = 0;
+#ifdef MUT_BATCH_RELEASE_PARTIAL
+					if :: nb == 1 -> i = 7 :: else fi; /* released already */
+#endif
 					do
 					:: !(i & 1) -> MAXU(state[s % CAP], 3 * (s + CAP)); i = i | 1
 					:: k > 1 && !(i & 2) -> MAXU(state[(s + 1) % CAP], 3 * (s + 1 + CAP)); i = i | 2
