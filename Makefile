@@ -26,10 +26,10 @@ CGO_FLAGS = CGO_CFLAGS="$$(pkg-config --cflags $(PKG))" CGO_LDFLAGS="$$(pkg-conf
 # Open MPI refuses root without these; opal_signal= keeps its signal
 # handlers away from the Go runtime's (see docs/MPI.md).
 RUN_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_opal_signal=
-APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck
+APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck spin gcc
 MODULES := ./sdk ./examples .
 
-.PHONY: demo test setup env build vet test-mpi test-race test-slurm bench templates clean
+.PHONY: demo test setup env build vet test-mpi test-race test-slurm test-model soak bench templates clean
 
 demo: setup
 	@$(MAKE) --no-print-directory MPI=$(MPI) _demo
@@ -42,6 +42,7 @@ test: setup
 	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi
 	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi
 	@$(MAKE) --no-print-directory test-slurm
+	@$(MAKE) --no-print-directory test-model
 
 # setup installs what a fresh machine lacks: Debian's MPI packages and the
 # Go modules. It changes nothing on a machine that has them.
@@ -81,6 +82,21 @@ test-mpi:
 test-slurm:
 	@echo "== real Slurm"
 	$(CGO_FLAGS) bash slurm/test.sh
+
+# The protocol's Promela model, checked exhaustively by SPIN, and its
+# mutants, each of which must fail (sdk/model/check.sh; -full: bigger runs).
+test-model:
+	@echo "== SPIN model of the channel protocol"
+	bash sdk/model/check.sh
+
+# Not in `make test`: SOAK_MESSAGES (default 10^7) messages of mixed sizes
+# through 3 channels on SOAK_RANKS ranks; lost/duplicated/corrupt must be 0
+# and RSS at the end within 10% of RSS after warm-up (docs/RELIABILITY.md).
+SOAK_MESSAGES ?= 10000000
+SOAK_RANKS ?= 5
+soak: setup
+	cd sdk && $(CGO_FLAGS) go build -o ../bin/soak ./cmd/soak
+	$(RUN_ENV) $(MPIRUN) -n $(SOAK_RANKS) bin/soak -messages $(SOAK_MESSAGES)
 
 # Re-copy examples/ into templates/ after changing an example.
 templates:

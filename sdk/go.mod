@@ -3,6 +3,7 @@ module github.com/mpichan/mpichan/sdk
 go 1.26.0
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/sbromberger/gompi v0.2.0
 	github.com/vbauerster/cupwriter v0.0.5
 	github.com/vbauerster/mpb/v8 v8.16.2

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# check.sh: checks the channel model (channel.pml) exhaustively with SPIN in
+# each configuration, then checks that every mutant of the protocol fails.
+# Usage: sdk/model/check.sh [-quick|-full]   (-quick: the mutants only;
+# -full: also the close run at full size and with two closers)
+# Needs spin and a C compiler (Debian: apt-get install spin gcc).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+# The C steps name the model's steps in comments ("model: @reserve"), and
+# the model names them the same way ("/* @reserve ..."): every name on
+# either side must exist on the other, so the two cannot drift silently.
+model_tags=$(grep -o '/\* @[a-z-]*' "$here/channel.pml" | grep -o '@[a-z-]*' | sort -u)
+c_tags=$(cat "${RMA_DIR:-$here/../internal/rma}"/*.c | grep -o 'model: @[a-z-]*\( @[a-z-]*\)*' | grep -o '@[a-z-]*' | sort -u || true)
+if [ -z "$c_tags" ]; then
+	echo "model: no 'model: @step' comments in sdk/internal/rma/*.c yet (see docs/RELIABILITY.md)"
+else
+	missing=$(comm -23 <(echo "$c_tags") <(echo "$model_tags"))
+	unused=$(comm -13 <(echo "$c_tags") <(echo "$model_tags"))
+	if [ -n "$missing$unused" ]; then
+		echo "model and C steps have drifted apart:"
+		[ -z "$missing" ] || echo "  named in C, not in channel.pml:" $missing
+		[ -z "$unused" ] || echo "  in channel.pml, named nowhere in C:" $unused
+		exit 1
+	fi
+	echo "model: the $(echo "$model_tags" | wc -l) steps of channel.pml are named in the C steps and vice versa"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# verify NAME EXPECT DEFINES...: EXPECT is pass (no error, every step
+# reached), pass-some (no error; a smaller configuration need not reach
+# every step) or fail (a mutant: some error).
+verify() {
+	local name=$1 expect=$2
+	shift 2
+	spin "$@" -a "$here/channel.pml" >spin.out || { cat spin.out; exit 1; }
+	# SAFETY: assertions and invalid end states (hangs); COLLAPSE is
+	# lossless compression of the stored states: still exhaustive.
+	gcc -w -O2 -DSAFETY -DCOLLAPSE -DMEMLIM=4096 -o pan pan.c
+	local out errors stored
+	out=$(./pan -m200000 2>&1) || true
+	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$out")
+	stored=$(sed -n 's/^ *\([0-9]*\) states, stored.*/\1/p' <<<"$out")
+	if grep -q 'error: max search depth too small\|out of memory\|hash table is full' <<<"$out"; then
+		echo "model $name: search incomplete"; echo "$out"; exit 1
+	fi
+	local what
+	what=$(grep -m1 -E 'assertion violated|invalid end state' <<<"$out" || true)
+	case $expect in
+	pass | pass-some)
+		if [ "$errors" != 0 ]; then echo "model $name: FAILED ($what)"; echo "$out"; exit 1; fi
+		local unreached
+		unreached=$(awk '/^unreached in/ { on = /proctype (producer|consumer)$/ } on && /channel.pml:/ { n++ } END { print n + 0 }' <<<"$out")
+		if [ "$expect" = pass ] && [ "$unreached" != 0 ]; then
+			echo "model $name: some protocol steps were never reached"; echo "$out"; exit 1
+		fi
+		echo "model $name: ok, $stored states, 0 errors (exhaustive; $unreached statements unreached)";;
+	fail)
+		if [ "${errors:-0}" = 0 ]; then echo "mutant $name: NOT caught"; exit 1; fi
+		echo "mutant $name: caught after $stored states: ${what# *}";;
+	esac
+}
+
+case ${1:-} in
+-quick) ;;
+-full) # every configuration at full size (close: about 3x the claims run)
+	verify claims pass
+	verify close pass -DCLOSE
+	verify batch pass -DBATCH
+	verify close-two-closers pass-some -DCLOSE -DTWO_CLOSES -DMSGS3;;
+*) # make test: the claims run at full size, the others with 3 messages
+	verify claims pass
+	verify close-3msgs pass-some -DCLOSE -DMSGS3
+	verify batch-3msgs pass-some -DBATCH -DMSGS3;;
+esac
+verify release-before-read fail -DMUT_RELEASE_BEFORE_READ
+verify no-slot-check fail -DMUT_NO_SLOT_CHECK
+verify state-before-frames fail -DMUT_STATE_BEFORE_FRAMES
+verify flag-before-count fail -DMUT_FLAG_BEFORE_COUNT
+verify keep-credit fail -DMUT_KEEP_CREDIT
+verify close-release-before-read fail -DCLOSE -DMUT_RELEASE_BEFORE_READ
+verify batch-release-partial fail -DBATCH -DMUT_BATCH_RELEASE_PARTIAL
+verify batch-keep-credit fail -DBATCH -DMUT_KEEP_CREDIT
