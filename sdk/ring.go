@@ -1,0 +1,405 @@
+package mpichan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/mpichan/mpichan/sdk/internal/rma"
+	mpi "github.com/sbromberger/gompi"
+)
+
+// Window layout on the host (docs/DESIGN.md): control words, one state
+// word per slot, then the slots. The protocol's steps are in
+// internal/rma's C code; these name the same words.
+const (
+	wFree, wTaken, wTail, wAvail, wHead, wClaimed = rma.WFree, rma.WTaken, rma.WTail, rma.WAvail, rma.WHead, rma.WClaimed
+	ctrlWords                                     = rma.CtrlWords
+)
+
+const (
+	closedMark = int64(1) << 40
+	claimFlag  = int64(1) << 62
+)
+
+// ring is the untyped channel: the algorithm over MPI atomics (the steps
+// themselves are C, in internal/rma; docs/DESIGN.md has the whole story).
+//
+// A producer (1) reserves k frames from the free-frame semaphore wFree, so a
+// put on a full channel can give up without a trace, (2) takes k consecutive
+// frame tickets with one fetch-and-add on wTail, (3) waits until those slots
+// are released (only a taker already reading them can hold them; skipped
+// when every frame was free), (4) puts the frames, and (5) raises the slot
+// states to "published" and adds one credit to wAvail. A taker (1) takes a
+// credit from wAvail, (2) takes frame tickets from wHead one at a time
+// until one holds a first frame (later frames of a message are skipped: the
+// taker of the first frame reads them), (3) reads the frames, and (4)
+// raises the states to "free for the next lap" and returns the frames to
+// wFree. States only grow (MPI_MAX), so no update can undo a newer one.
+// Nothing takes an exclusive lock; everything is fetch-and-op, accumulate,
+// put and get in one shared lock_all epoch.
+type ring struct {
+	comm      *rma.Comm
+	win       *rma.Win
+	host      int
+	cap       int64
+	lay       layout
+	backoff   Backoff
+	codecName string
+	steps     *rma.Ring
+	prog      *progress
+
+	mu    sync.RWMutex // held for reading by operations, for writing by Free
+	freed bool
+
+	stats   [7]atomic.Int64
+	iterErr atomic.Pointer[error]
+
+	slab     slab         // memory for the first frames of messages taken
+	nextHead atomic.Int64 // one past the last ticket this rank took
+	guessing atomic.Bool  // whether to read nextHead's state with the ticket
+}
+
+const (
+	sPuts = iota
+	sTakes
+	sBytesPut
+	sBytesTaken
+	sExtraFramesPut // frames beyond the first: counted only for longer messages
+	sExtraFramesTaken
+	sRetries
+)
+
+func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
+	if !rma.Initialized() || rma.Finalized() {
+		return ErrNotInitialized
+	}
+	c, err := rma.Dup(comm)
+	if err != nil {
+		return err
+	}
+	if err := agree(c, o, codec); err != nil {
+		c.Free()
+		return err
+	}
+	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
+	size := 0
+	if c.Rank() == r.host {
+		size = (ctrlWords+o.Capacity)*8 + o.Capacity*r.lay.slotSize
+	}
+	if r.win, err = rma.Allocate(c, size); err != nil {
+		oneNode, _ := c.OneNode()
+		c.Free()
+		if !oneNode && strings.Contains(rma.Library(), "Open MPI") {
+			err = fmt.Errorf("%w (across nodes Open MPI needs a one-sided component that works there with MPI_THREAD_MULTIPLE: see docs/MPI.md)", err)
+		}
+		return err
+	}
+	if size > 0 {
+		mem := r.win.Local()
+		putWord(mem, wFree, r.cap)
+		for s := 0; s < o.Capacity; s++ {
+			putWord(mem, ctrlWords+s, 3*int64(s)) // state: free for ticket s
+		}
+	}
+	if r.steps, err = rma.NewRing(r.win, r.host, r.cap, r.lay.slotSize); err != nil {
+		r.win.Free()
+		c.Free()
+		return err
+	}
+	if err := r.win.LockAll(); err != nil {
+		r.steps.Close()
+		r.win.Free()
+		c.Free()
+		return err
+	}
+	// No rank may touch the host's memory before it is initialised.
+	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
+		return err
+	}
+	oneNode, err := c.OneNode()
+	if err != nil {
+		return err
+	}
+	openMPILocal := oneNode && strings.Contains(rma.Library(), "Open MPI")
+	if size > 0 && !o.NoProgress && !openMPILocal {
+		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
+	}
+	return nil
+}
+
+func putWord(mem []byte, word int, v int64) {
+	*(*int64)(unsafe.Pointer(&mem[word*8])) = v
+}
+
+// alignedBuffer returns n bytes for an origin buffer. Open MPI's osc rdma
+// puts an 8 KiB block 20-35x slower from a page-aligned buffer than from an
+// unaligned one, and Go hands out large blocks page-aligned, so blocks of a
+// page or more start 64 bytes past a page boundary.
+const alignFrom = 4096
+
+func alignedBuffer(n int) []byte {
+	const page = 4096
+	if n < alignFrom {
+		return make([]byte, n)
+	}
+	b := make([]byte, n+page+64)
+	off := (64 - int(uintptr(unsafe.Pointer(&b[0]))%page) + page) % page
+	return b[off : off+n : off+n]
+}
+
+// activity changes whenever a producer or taker has touched the host.
+func (r *ring) activity() int64 {
+	return r.win.LocalLoad(wTail*8) + r.win.LocalLoad(wHead*8) + r.win.LocalLoad(wFree*8)
+}
+
+// enter guards an operation against a concurrent Free.
+func (r *ring) enter() error {
+	r.mu.RLock()
+	if r.freed {
+		r.mu.RUnlock()
+		return ErrFreed
+	}
+	return nil
+}
+
+func (r *ring) leave() { r.mu.RUnlock() }
+
+func (r *ring) fetchAdd(word int, v int64) (int64, error) {
+	return r.win.FetchAdd(r.host, word*8, v)
+}
+
+// put sends the message in b[frameHeader:]; b's first frameHeader bytes are
+// room for a frame header.
+func (r *ring) put(ctx context.Context, b []byte, try bool) error {
+	msg := b[frameHeader:]
+	k := r.lay.frames(len(msg))
+	if int64(k) > r.cap {
+		return fmt.Errorf("%w: %d bytes need %d frames of %d bytes, the channel holds %d",
+			ErrTooLarge, len(msg), k, r.lay.frameSize, r.cap)
+	}
+	var buf []byte
+	if k == 1 && len(b) < alignFrom {
+		buf = b // one frame: header and data as they are
+		r.lay.header(buf, len(msg), 1)
+	} else {
+		buf = alignedBuffer(k * r.lay.slotSize)
+		r.lay.encode(buf, msg)
+	}
+	return r.putFrames(ctx, buf, k, len(msg), try)
+}
+
+// putFrames sends the k frames in buf, which hold n bytes of message.
+func (r *ring) putFrames(ctx context.Context, buf []byte, k, n int, try bool) error {
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+
+	// Reserve k frames, take k consecutive tickets, write and publish.
+	// Until the reservation succeeds the put can give up without a trace;
+	// after it, the put must finish (only takers already reading the
+	// previous occupants of its slots can hold it up).
+	for attempt := 0; ; attempt++ {
+		code, old, ticket, err := r.steps.Put(k, buf)
+		if err != nil {
+			return err
+		}
+		if code != rma.No {
+			for attempt := 0; code == rma.Wait; attempt++ {
+				r.backoff.settle(attempt)
+				if code, err = r.steps.Write(ticket, k, buf); err != nil {
+					return err
+				}
+			}
+			break
+		}
+		if old < -closedMark/2 {
+			return ErrClosed
+		}
+		if try {
+			return ErrFull
+		}
+		r.stats[sRetries].Add(1)
+		if err := r.backoff.Wait(ctx, attempt); err != nil {
+			return fmt.Errorf("mpichan: put: %w", err)
+		}
+	}
+	r.stats[sPuts].Add(1)
+	r.stats[sBytesPut].Add(int64(n))
+	if k > 1 {
+		r.stats[sExtraFramesPut].Add(int64(k - 1))
+	}
+	return nil
+}
+
+func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
+	if err := r.enter(); err != nil {
+		return nil, false, err
+	}
+	defer r.leave()
+	// Take a credit (a published message is there for us) and a ticket,
+	// then read. After the credit the take must finish.
+	first := r.slab.get(r.lay.slotSize)
+	var code, k int
+	var ticket int64
+	var err error
+	for attempt := 0; ; attempt++ {
+		// Guess the ticket (one past the last this rank took) while
+		// guesses keep coming true: then the ticket and its state cost
+		// one flush, not two.
+		next, guess := r.nextHead.Load(), int64(-1)
+		if r.guessing.Load() {
+			guess = next
+		}
+		if code, ticket, k, err = r.steps.Take(first, guess); err != nil {
+			return nil, false, err
+		}
+		if code != rma.No {
+			if hit := ticket == next; hit != r.guessing.Load() {
+				r.guessing.Store(hit)
+			}
+			r.nextHead.Store(ticket + 1)
+			break
+		}
+		done, err := r.noneLeft()
+		if err != nil || done {
+			return nil, false, err
+		}
+		if try {
+			return nil, false, ErrEmpty
+		}
+		r.stats[sRetries].Add(1)
+		if err := r.backoff.Wait(ctx, attempt); err != nil {
+			return nil, false, fmt.Errorf("mpichan: take: %w", err)
+		}
+	}
+	for attempt := 0; code == rma.Wait; attempt++ {
+		r.backoff.settle(attempt) // its producer is publishing it
+		if code, ticket, k, err = r.steps.Read(ticket, first); err != nil {
+			return nil, false, err
+		}
+	}
+	if _, err := r.lay.count(first); err != nil || int64(k) > r.cap {
+		return nil, false, fmt.Errorf("%w: frame count %d (capacity %d): %v", errFrame, k, r.cap, err)
+	}
+	buf := first
+	if code == rma.More {
+		buf = alignedBuffer(k * r.lay.slotSize)
+		copy(buf, first)
+		if err := r.steps.Finish(ticket, k, buf[r.lay.slotSize:]); err != nil {
+			return nil, false, err
+		}
+	}
+	msg, err := r.lay.decode(buf, k == 1)
+	if err != nil {
+		return nil, false, err
+	}
+	r.stats[sTakes].Add(1)
+	r.stats[sBytesTaken].Add(int64(len(msg)))
+	if k > 1 {
+		r.stats[sExtraFramesTaken].Add(int64(k - 1))
+	}
+	return msg, true, nil
+}
+
+// noneLeft reports whether takes are over: every claimed message taken, or
+// the channel closed with all its frames free. Taken is read before claims,
+// so a concurrent claim can only make the answer "not yet".
+func (r *ring) noneLeft() (bool, error) {
+	st, err := r.state()
+	if err != nil {
+		return false, err
+	}
+	return (st.Claiming && st.Taken >= st.Claimed) || (st.Closed && st.Free == int(r.cap)), nil
+}
+
+func (r *ring) state() (State, error) {
+	w := make([]int64, 1)
+	load := func(word int) (int64, error) {
+		err := r.win.Load(r.host, word*8, w)
+		return w[0], err
+	}
+	var st State
+	var vals [ctrlWords]int64
+	for _, word := range []int{wTaken, wClaimed, wAvail, wFree} {
+		v, err := load(word)
+		if err != nil {
+			return st, err
+		}
+		vals[word] = v
+	}
+	free := vals[wFree]
+	marks := (-free + closedMark/2) / closedMark
+	st.Closed = marks > 0
+	st.Free = int(free + marks*closedMark)
+	st.Taken = vals[wTaken]
+	st.Claiming = vals[wClaimed]&claimFlag != 0
+	st.Claimed = vals[wClaimed] &^ claimFlag
+	st.Len = int(max(vals[wAvail], 0))
+	return st, nil
+}
+
+// claim adds n to the claimed count, marking the channel as claiming.
+func (r *ring) claim(n int) error {
+	if n < 0 || int64(n) >= claimFlag/2 {
+		return fmt.Errorf("%w: claim of %d messages", ErrInvalid, n)
+	}
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+	old, err := r.fetchAdd(wClaimed, int64(n))
+	if err == nil && old&claimFlag == 0 {
+		_, err = r.win.FetchOr(r.host, wClaimed*8, claimFlag)
+	}
+	return err
+}
+
+// close sets the closed mark on the free-frame count, once.
+func (r *ring) close() error {
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+	old, err := r.fetchAdd(wFree, -closedMark)
+	if err == nil && old < -closedMark/2 {
+		_, err = r.fetchAdd(wFree, closedMark)
+	}
+	return err
+}
+
+// readState is state, guarded against a concurrent free.
+func (r *ring) readState() (State, error) {
+	if err := r.enter(); err != nil {
+		return State{}, err
+	}
+	defer r.leave()
+	return r.state()
+}
+
+// counters returns this rank's counters (no MPI call).
+func (r *ring) counters() Stats {
+	g := func(i int) int64 { return r.stats[i].Load() }
+	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
+		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries)}
+}
+
+// free releases the window, the epoch and the communicator (collective).
+func (r *ring) free() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.freed {
+		return ErrFreed
+	}
+	r.freed = true
+	if r.prog != nil {
+		r.prog.Stop()
+	}
+	r.steps.Close()
+	return errors.Join(r.win.UnlockAll(), r.win.Free(), r.comm.Free())
+}
