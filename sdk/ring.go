@@ -59,6 +59,8 @@ type ring struct {
 	stats   [7]atomic.Int64
 	iterErr atomic.Pointer[error]
 
+	prefetch int          // Options.Prefetch
+	held     held         // messages loops took but did not deliver
 	slab     slab         // memory for the first frames of messages taken
 	nextHead atomic.Int64 // one past the last ticket this rank took
 	guessing atomic.Bool  // whether to read nextHead's state with the ticket
@@ -87,12 +89,23 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 		return err
 	}
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
+	r.prefetch = o.Prefetch
 	size := 0
 	if c.Rank() == r.host {
 		size = (ctrlWords+o.Capacity)*8 + o.Capacity*r.lay.slotSize
 	}
-	if r.win, err = rma.Allocate(c, size); err != nil {
-		oneNode, _ := c.OneNode()
+	oneNode, err := c.OneNode()
+	if err != nil {
+		c.Free()
+		return err
+	}
+	shared := oneNode && !o.NoShared
+	if shared {
+		r.win, err = rma.AllocateShared(c, size, r.host)
+	} else {
+		r.win, err = rma.Allocate(c, size)
+	}
+	if err != nil {
 		c.Free()
 		if !oneNode && strings.Contains(rma.Library(), "Open MPI") {
 			err = fmt.Errorf("%w (across nodes Open MPI needs a one-sided component that works there with MPI_THREAD_MULTIPLE: see docs/MPI.md)", err)
@@ -121,12 +134,9 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
 		return err
 	}
-	oneNode, err := c.OneNode()
-	if err != nil {
-		return err
-	}
+	// On shared memory no MPI call reaches the window: nothing to progress.
 	openMPILocal := oneNode && strings.Contains(rma.Library(), "Open MPI")
-	if size > 0 && !o.NoProgress && !openMPILocal {
+	if size > 0 && !o.NoProgress && !openMPILocal && !shared {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
 	}
 	return nil
@@ -170,7 +180,7 @@ func (r *ring) enter() error {
 func (r *ring) leave() { r.mu.RUnlock() }
 
 func (r *ring) fetchAdd(word int, v int64) (int64, error) {
-	return r.win.FetchAdd(r.host, word*8, v)
+	return r.steps.Add(word, v)
 }
 
 // put sends the message in b[frameHeader:]; b's first frameHeader bytes are
@@ -190,33 +200,49 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 		buf = alignedBuffer(k * r.lay.slotSize)
 		r.lay.encode(buf, msg)
 	}
-	return r.putFrames(ctx, buf, k, len(msg), try)
+	return r.putFrames(ctx, buf, nil, k, len(msg), try)
 }
 
-// putFrames sends the k frames in buf, which hold n bytes of message.
-func (r *ring) putFrames(ctx context.Context, buf []byte, k, n int, try bool) error {
+// putFrames sends the k frames in buf, which hold n bytes of message; or,
+// with data, the one frame whose header is buf and whose payload is data.
+func (r *ring) putFrames(ctx context.Context, buf, data []byte, k, n int, try bool) error {
+	err := r.reserveAndWrite(ctx, try,
+		func() (int, int64, int64, error) { return r.steps.Put(k, buf, data) },
+		func(ticket int64) (int, error) { return r.steps.Write(ticket, k, buf, data) })
+	if err != nil {
+		return err
+	}
+	r.stats[sPuts].Add(1)
+	r.stats[sBytesPut].Add(int64(n))
+	if k > 1 {
+		r.stats[sExtraFramesPut].Add(int64(k - 1))
+	}
+	return nil
+}
+
+// reserveAndWrite runs a put step (put: reserve, take tickets, write) until
+// it finds room, then its write step until the held tickets' slots were
+// free and the frames are published. Until the reservation succeeds the
+// put can give up without a trace; after it, it must finish (only takers
+// already reading the previous occupants of its slots can hold it up).
+func (r *ring) reserveAndWrite(ctx context.Context, try bool, put func() (int, int64, int64, error), write func(int64) (int, error)) error {
 	if err := r.enter(); err != nil {
 		return err
 	}
 	defer r.leave()
-
-	// Reserve k frames, take k consecutive tickets, write and publish.
-	// Until the reservation succeeds the put can give up without a trace;
-	// after it, the put must finish (only takers already reading the
-	// previous occupants of its slots can hold it up).
 	for attempt := 0; ; attempt++ {
-		code, old, ticket, err := r.steps.Put(k, buf)
+		code, old, ticket, err := put()
 		if err != nil {
 			return err
 		}
 		if code != rma.No {
 			for attempt := 0; code == rma.Wait; attempt++ {
 				r.backoff.settle(attempt)
-				if code, err = r.steps.Write(ticket, k, buf); err != nil {
+				if code, err = write(ticket); err != nil {
 					return err
 				}
 			}
-			break
+			return nil
 		}
 		if old < -closedMark/2 {
 			return ErrClosed
@@ -229,12 +255,6 @@ func (r *ring) putFrames(ctx context.Context, buf []byte, k, n int, try bool) er
 			return fmt.Errorf("mpichan: put: %w", err)
 		}
 	}
-	r.stats[sPuts].Add(1)
-	r.stats[sBytesPut].Add(int64(n))
-	if k > 1 {
-		r.stats[sExtraFramesPut].Add(int64(k - 1))
-	}
-	return nil
 }
 
 func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
@@ -242,6 +262,9 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	defer r.leave()
+	if msg, ok := r.held.pop(); ok {
+		return msg, true, nil
+	}
 	// Take a credit (a published message is there for us) and a ticket,
 	// then read. After the credit the take must finish.
 	first := r.slab.get(r.lay.slotSize)
@@ -321,7 +344,7 @@ func (r *ring) noneLeft() (bool, error) {
 func (r *ring) state() (State, error) {
 	w := make([]int64, 1)
 	load := func(word int) (int64, error) {
-		err := r.win.Load(r.host, word*8, w)
+		err := r.steps.Load(word, w)
 		return w[0], err
 	}
 	var st State
@@ -355,7 +378,7 @@ func (r *ring) claim(n int) error {
 	defer r.leave()
 	old, err := r.fetchAdd(wClaimed, int64(n))
 	if err == nil && old&claimFlag == 0 {
-		_, err = r.win.FetchOr(r.host, wClaimed*8, claimFlag)
+		_, err = r.steps.Or(wClaimed, claimFlag)
 	}
 	return err
 }

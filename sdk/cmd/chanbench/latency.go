@@ -3,8 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
-	"runtime/pprof"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -87,9 +86,9 @@ func halfRoundTrip(world *mpi.Communicator, iters int) (float64, error) {
 // not counted). It returns the mean put+take and fetch-and-op in µs and the
 // median of the blocks' ratios, which a block disturbed by another process
 // cannot move.
-func latency(world *mpi.Communicator, iters int, profile string) (pt, fao, med float64, err error) {
+func latency(world *mpi.Communicator, iters int) (pt, fao, med float64, err error) {
 	ctx := context.Background()
-	ch, err := mpichan.New[[]float64](world, mpichan.Options{Capacity: 256, FrameSize: 64})
+	ch, err := mpichan.New[[]float64](world, mpichan.Options{Capacity: 256, FrameSize: 64, NoShared: noShared})
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -99,14 +98,6 @@ func latency(world *mpi.Communicator, iters int, profile string) (pt, fao, med f
 	}
 	err = idle(world, false, func() error {
 		v := []float64{1, 2, 3, 4, 5, 6, 7, 8}
-		if profile != "" {
-			f, err := os.Create(profile)
-			if err != nil {
-				return err
-			}
-			pprof.StartCPUProfile(f)
-			defer pprof.StopCPUProfile()
-		}
 		const block, warmup = 1000, 10
 		var ptSum, faoSum time.Duration
 		var ratios []float64
@@ -194,4 +185,49 @@ func allMax(world *mpi.Communicator, x float64) float64 {
 	out := make([]float64, 1)
 	world.AllreduceFloat64s(out, []float64{x}, mpi.OpMax, 0)
 	return out[0]
+}
+
+// channelBandwidth is the bytes/s of m messages of size bytes through a
+// channel hosted by rank 0 from rank 0 to rank 1 (All), the other ranks
+// idle; each message's length and first and last elements are checked.
+func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
+	ctx := context.Background()
+	ch, err := mpichan.New[[]float64](world, benchOptions(size))
+	if err != nil {
+		return 0, err
+	}
+	var bw float64
+	err = idle(world, true, func() error {
+		elems := size / 8
+		t := time.Now()
+		if world.Rank() == 0 {
+			if err := ch.Claim(m); err != nil {
+				return err
+			}
+			v := make([]float64, elems)
+			for i := range m {
+				v[0], v[elems-1] = float64(i), float64(i)
+				if err := ch.Put(ctx, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		i := 0
+		for v := range ch.All(ctx) {
+			if len(v) != elems || v[0] != float64(i) || v[elems-1] != float64(i) {
+				return fmt.Errorf("bandwidth: message %d arrived wrong", i)
+			}
+			i++
+		}
+		if err := ch.Err(); err != nil {
+			return err
+		}
+		if i != m {
+			return fmt.Errorf("bandwidth: %d of %d messages", i, m)
+		}
+		bw = float64(size*m) / time.Since(t).Seconds()
+		return nil
+	}, nil)
+	return allMax(world, bw), errors.Join(err, ch.Free())
 }

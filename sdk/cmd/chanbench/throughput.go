@@ -34,11 +34,17 @@ func contenders(opt func(bytes int) mpichan.Options) []contender {
 	}
 }
 
+// Flags -prefetch and -noshared.
+var (
+	prefetch int
+	noShared bool
+)
+
 // benchOptions are the options the benchmark's channels use: the defaults,
 // with frames large enough for one message and at most 16 MiB of slots.
 func benchOptions(bytes int) mpichan.Options {
 	frame := max(256, (bytes+63)&^63)
-	return mpichan.Options{FrameSize: frame, Capacity: min(64, max(4, (16<<20)/frame))}
+	return mpichan.Options{FrameSize: frame, Capacity: min(64, max(4, (16<<20)/frame)), Prefetch: prefetch, NoShared: noShared}
 }
 
 // channelRun is the code a user writes: rank 0 hosts, claims and puts;
