@@ -192,7 +192,7 @@ func allMax(world *mpi.Communicator, x float64) float64 {
 // idle; each message's length and first and last elements are checked.
 func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
 	ctx := context.Background()
-	ch, err := mpichan.New[[]float64](world, benchOptions(size))
+	ch, err := mpichan.New[[]float64](world, variant{noShared: noShared}.options(size))
 	if err != nil {
 		return 0, err
 	}

@@ -58,8 +58,8 @@ func main() {
 	sizes := flag.String("sizes", "", "message sizes in bytes for the sweep (comma-separated multiples of 8)")
 	only := flag.String("only", "ratio,latency,bandwidth,stall", "sections to run: ratio, sweep, latency, bandwidth, stall")
 	flag.DurationVar(&c.busy, "busy", 300*time.Millisecond, "how long the host computes in the stall run")
-	flag.IntVar(&prefetch, "prefetch", 0, "Options.Prefetch of the benchmark's channels (0: the default)")
-	flag.BoolVar(&noShared, "noshared", false, "Options.NoShared: MPI atomics even on one node, as across nodes")
+	chans := flag.String("channels", "default", "channel variants run beside the farms: default, pN (Prefetch N), m (MPI atomics: NoShared), pNm")
+	flag.BoolVar(&noShared, "noshared", false, "latency and bandwidth runs with MPI atomics (NoShared), as across nodes")
 	flag.StringVar(&c.profile, "cpuprofile", "", "write each rank's CPU profile to this file name plus .<rank>")
 	flag.Parse()
 	c.sections = map[string]bool{}
@@ -76,6 +76,11 @@ func main() {
 			}
 			c.sizes = append(c.sizes, v)
 		}
+	}
+	var err error
+	if variants, err = parseVariants(*chans); err != nil {
+		fmt.Fprintln(os.Stderr, "chanbench:", err)
+		os.Exit(2)
 	}
 	if err := mpichan.Init(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -109,7 +114,7 @@ func say(format string, a ...any) {
 
 func run(c config) error {
 	world := mpichan.World()
-	say("library: %s\nranks: %d, GOMAXPROCS %d, prefetch %d, noshared %v\n", firstLine(mpichan.Library()), world.Size(), runtime.GOMAXPROCS(0), prefetch, noShared)
+	say("library: %s\nranks: %d, GOMAXPROCS %d\n", firstLine(mpichan.Library()), world.Size(), runtime.GOMAXPROCS(0))
 	if c.sections["ratio"] {
 		if _, err := compare(world, "8 float64", c.n, 8, c.reps); err != nil {
 			return err

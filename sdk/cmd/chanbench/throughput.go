@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
@@ -18,8 +20,56 @@ type contender struct {
 	run  func(world *mpi.Communicator, n, elems int, seen []int64) error
 }
 
-func contenders(opt func(bytes int) mpichan.Options) []contender {
-	return []contender{
+// variant is a channel configuration under test: Options.Prefetch (0:
+// the default) and Options.NoShared.
+type variant struct {
+	prefetch int
+	noShared bool
+}
+
+func (v variant) String() string {
+	s := "channel"
+	if v.prefetch != 0 {
+		s += fmt.Sprintf(" prefetch %d", v.prefetch)
+	}
+	if v.noShared {
+		s += " MPI atomics"
+	}
+	return s
+}
+
+// parseVariants reads -channels: specs like "default", "p4" (prefetch 4),
+// "m" or "p4m" (MPI atomics).
+func parseVariants(spec string) ([]variant, error) {
+	var vs []variant
+	for _, f := range strings.Split(spec, ",") {
+		f = strings.TrimSpace(f)
+		var v variant
+		if f != "default" {
+			v.noShared = strings.HasSuffix(f, "m")
+			f = strings.TrimSuffix(f, "m")
+			if f != "" {
+				p, err := strconv.Atoi(strings.TrimPrefix(f, "p"))
+				if err != nil || !strings.HasPrefix(f, "p") || p < 1 {
+					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m or pNm)", f)
+				}
+				v.prefetch = p
+			}
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+// noShared is -noshared.
+var noShared bool
+
+// variants are the channel configurations -channels names.
+var variants = []variant{{}}
+
+// contenders are the two farms, then a channel per variant.
+func contenders() []contender {
+	cs := []contender{
 		{"farm depth 1", func(w *mpi.Communicator, n, elems int, seen []int64) error {
 			_, err := farm(w, n, elems, 1, seen)
 			return err
@@ -28,23 +78,20 @@ func contenders(opt func(bytes int) mpichan.Options) []contender {
 			_, err := farm(w, n, elems, 2, seen)
 			return err
 		}},
-		{"channel", func(w *mpi.Communicator, n, elems int, seen []int64) error {
-			return channelRun(w, n, elems, opt(elems*8), seen)
-		}},
 	}
+	for _, v := range variants {
+		cs = append(cs, contender{v.String(), func(w *mpi.Communicator, n, elems int, seen []int64) error {
+			return channelRun(w, n, elems, v.options(elems*8), seen)
+		}})
+	}
+	return cs
 }
 
-// Flags -prefetch and -noshared.
-var (
-	prefetch int
-	noShared bool
-)
-
-// benchOptions are the options the benchmark's channels use: the defaults,
+// options are the options the benchmark's channels use: the defaults,
 // with frames large enough for one message and at most 16 MiB of slots.
-func benchOptions(bytes int) mpichan.Options {
+func (v variant) options(bytes int) mpichan.Options {
 	frame := max(256, (bytes+63)&^63)
-	return mpichan.Options{FrameSize: frame, Capacity: min(64, max(4, (16<<20)/frame)), Prefetch: prefetch, NoShared: noShared}
+	return mpichan.Options{FrameSize: frame, Capacity: min(64, max(4, (16<<20)/frame)), Prefetch: v.prefetch, NoShared: v.noShared}
 }
 
 // channelRun is the code a user writes: rank 0 hosts, claims and puts;
@@ -101,13 +148,14 @@ func timed(world *mpi.Communicator, c contender, n, elems int) (float64, error) 
 	return float64(n) / out[0], nil
 }
 
-// compare runs the farms and the channel reps times, in rotating order so
-// that drift in the machine's speed hits all alike, and prints each run and
-// the median and range of channel ÷ best farm.
+// compare runs the farms and the channels reps times, in rotating order
+// so that drift in the machine's speed hits all alike, and prints each run
+// and, per channel, the median and range of channel ÷ best farm in the same
+// run. It returns the median rate of each contender.
 func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float64, error) {
-	cs := contenders(benchOptions)
+	cs := contenders()
 	rates := make([][]float64, len(cs))
-	var ratios []float64
+	ratios := make([][]float64, len(cs))
 	for rep := range reps {
 		for i := range cs {
 			k := (i + rep) % len(cs)
@@ -117,15 +165,28 @@ func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float
 			}
 			rates[k] = append(rates[k], r)
 		}
+		line := fmt.Sprintf("%s run %d:", label, rep+1)
 		farm := max(rates[0][rep], rates[1][rep])
-		ratios = append(ratios, rates[2][rep]/farm)
-		say("%s run %d: farm depth 1 %.0f msg/s, farm depth 2 %.0f msg/s, channel %.0f msg/s: channel/farm %.2fx\n",
-			label, rep+1, rates[0][rep], rates[1][rep], rates[2][rep], ratios[rep])
+		for k, c := range cs {
+			line += fmt.Sprintf(" %s %.0f msg/s", c.name, rates[k][rep])
+			if k >= 2 {
+				ratios[k] = append(ratios[k], rates[k][rep]/farm)
+				line += fmt.Sprintf(" (%.2fx)", rates[k][rep]/farm)
+			}
+			line += ";"
+		}
+		say("%s\n", strings.TrimSuffix(line, ";"))
 	}
-	lo, med, hi := spread(ratios)
-	say("RATIO %s (%d x %d B, %d ranks): channel/best farm median %.2fx, range %.2f-%.2fx over %d runs\n",
-		label, n, elems*8, world.Size(), med, lo, hi, reps)
-	return []float64{median(rates[0]), median(rates[1]), median(rates[2])}, nil
+	for k := 2; k < len(cs); k++ {
+		lo, med, hi := spread(ratios[k])
+		say("RATIO %s (%d x %d B, %d ranks), %s/best farm: median %.2fx, range %.2f-%.2fx over %d runs\n",
+			label, n, elems*8, world.Size(), cs[k].name, med, lo, hi, reps)
+	}
+	meds := make([]float64, len(cs))
+	for k := range cs {
+		meds[k] = median(rates[k])
+	}
+	return meds, nil
 }
 
 func median(v []float64) float64 {
