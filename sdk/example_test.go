@@ -24,7 +24,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer tasks.Free()
+	defer tasks.Free(ctx)
 	if mpichan.Rank() == 0 {
 		tasks.Claim(10)
 		for i := range 10 {
@@ -32,7 +32,10 @@ func Example() {
 		}
 	}
 	sum := 0.0
-	for task := range tasks.All(ctx) {
+	for task, err := range tasks.All(ctx) {
+		if err != nil {
+			log.Fatal(err)
+		}
 		sum += task[0] * task[0]
 	}
 	total := make([]float64, 1)
@@ -50,7 +53,7 @@ func ExampleChannel_Close() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer lines.Free()
+	defer lines.Free(ctx)
 	switch mpichan.Rank() {
 	case 0:
 		for _, s := range []string{"alpha", "beta", "gamma"} {
@@ -58,7 +61,10 @@ func ExampleChannel_Close() {
 		}
 		lines.Close()
 	case 1:
-		for s := range lines.All(ctx) {
+		for s, err := range lines.All(ctx) {
+			if err != nil {
+				log.Fatal(err)
+			}
 			fmt.Println(s)
 		}
 	}

@@ -45,11 +45,11 @@ func (l *takeLoop) stop() {
 }
 
 // held is a rank's queue of messages that loops took from the host but
-// did not deliver; takes on this rank return them first.
+// did not deliver; takes on this rank return them before they take from
+// the host, and before they conclude that none is left.
 type held struct {
 	mu   sync.Mutex
 	msgs [][]byte
-	n    int // len(msgs), read without the lock as a hint
 }
 
 func (h *held) push(msgs [][]byte) {
@@ -58,7 +58,6 @@ func (h *held) push(msgs [][]byte) {
 	}
 	h.mu.Lock()
 	h.msgs = append(h.msgs, msgs...)
-	h.n = len(h.msgs)
 	h.mu.Unlock()
 }
 
@@ -71,7 +70,6 @@ func (h *held) pop() ([]byte, bool) {
 	m := h.msgs[0]
 	h.msgs[0] = nil
 	h.msgs = h.msgs[1:]
-	h.n = len(h.msgs)
 	return m, true
 }
 
@@ -120,7 +118,17 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 			l.want = min(r.prefetch, max(1, int(b.Avail()/2)))
 			break
 		}
+		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
+			l.queue = append(l.queue, msg)
+			return nil
+		}
 		done, err := r.noneLeft()
+		if done { // the last messages may be held here by a loop that just stopped
+			if msg, ok := r.held.pop(); ok {
+				l.queue = append(l.queue, msg)
+				return nil
+			}
+		}
 		if err != nil || done {
 			return err
 		}

@@ -36,6 +36,11 @@ func TestBitIdentical(t *testing.T) {
 			if err := json.Unmarshal(b, &got); err != nil {
 				t.Fatal(err)
 			}
+			// Field names are snake_case throughout, the option's too.
+			var keys struct{ Option map[string]float64 }
+			if err := json.Unmarshal(b, &keys); err != nil || keys.Option["spot"] != 100 || keys.Option["maturity"] != 0.5 || !strings.Contains(string(b), `"std_err"`) {
+				t.Errorf("JSON field names: %v\n%s", err, b)
+			}
 			if math.Float64bits(got.Price) != math.Float64bits(want.Price) || math.Float64bits(got.StdErr) != math.Float64bits(want.StdErr) {
 				t.Errorf("price %v ± %v, sequential run %v ± %v", got.Price, got.StdErr, want.Price, want.StdErr)
 			}

@@ -10,7 +10,11 @@ import (
 // (years), a stock now at Spot whose log-price moves with volatility Vol,
 // when money earns Rate (continuously compounded).
 type option struct {
-	Spot, Strike, Rate, Vol, Maturity float64
+	Spot     float64 `json:"spot"`
+	Strike   float64 `json:"strike"`
+	Rate     float64 `json:"rate"`
+	Vol      float64 `json:"vol"`
+	Maturity float64 `json:"maturity"`
 }
 
 func (o option) check() error {

@@ -54,7 +54,7 @@ func idle(world *mpi.Communicator, partner bool, work func() error, target func(
 		}
 	}
 	world.Barrier()
-	return errors.Join(werr, done.Free())
+	return errors.Join(werr, done.Free(context.Background()))
 }
 
 // halfRoundTrip is half the time of a 64-byte MPI_Send/MPI_Recv round trip
@@ -130,7 +130,7 @@ func latency(world *mpi.Communicator, iters int) (pt, fao, med float64, err erro
 		pt, fao = ptSum.Seconds()/n*1e6, faoSum.Seconds()/n*1e6
 		return nil
 	}, nil)
-	err = errors.Join(err, ch.Free(), win.UnlockAll(), win.Free())
+	err = errors.Join(err, ch.Free(context.Background()), win.UnlockAll(), win.Free())
 	return allMax(world, pt), allMax(world, fao), allMax(world, med), err
 }
 
@@ -214,14 +214,14 @@ func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
 			return nil
 		}
 		i := 0
-		for v := range ch.All(ctx) {
+		for v, err := range ch.All(ctx) {
+			if err != nil {
+				return err
+			}
 			if len(v) != elems || v[0] != float64(i) || v[elems-1] != float64(i) {
 				return fmt.Errorf("bandwidth: message %d arrived wrong", i)
 			}
 			i++
-		}
-		if err := ch.Err(); err != nil {
-			return err
 		}
 		if i != m {
 			return fmt.Errorf("bandwidth: %d of %d messages", i, m)
@@ -229,5 +229,5 @@ func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
 		bw = float64(size*m) / time.Since(t).Seconds()
 		return nil
 	}, nil)
-	return allMax(world, bw), errors.Join(err, ch.Free())
+	return allMax(world, bw), errors.Join(err, ch.Free(context.Background()))
 }

@@ -115,17 +115,17 @@ func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, seen [
 			}
 		}
 	} else {
-		for v := range ch.All(ctx) {
+		for v, err := range ch.All(ctx) {
+			if err != nil {
+				return err
+			}
 			if err := verify(v, elems, seen); err != nil {
 				return err
 			}
 		}
-		if err := ch.Err(); err != nil {
-			return err
-		}
 	}
 	world.Barrier()
-	return ch.Free()
+	return ch.Free(context.Background())
 }
 
 // timed runs c once between barriers and checks every message arrived
