@@ -97,7 +97,7 @@ bench-plot:
 	$(RUN_ENV) $(MPIRUN) -n 4 bin/chanbench -only sweep -sizes $(BENCH_SIZES) | tee bin/bench-$(MPI)-size.txt
 	for n in 2 3 5 6; do $(RUN_ENV) $(MPIRUN) -n $$n bin/chanbench -only sweep -sizes 64 || exit 1; done | tee bin/bench-$(MPI)-ranks.txt
 	mkdir -p docs/img
-	bin/benchplot -out docs/img/bench-$(MPI) -ranks 4 -size 64 bin/bench-$(MPI)-size.txt bin/bench-$(MPI)-ranks.txt
+	bin/benchplot -out docs/img/bench-$(MPI) -ranks 4 -size 64 -label "$(MPI), one node: " bin/bench-$(MPI)-size.txt bin/bench-$(MPI)-ranks.txt
 
 clean:
 	rm -rf bin

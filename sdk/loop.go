@@ -122,6 +122,9 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 			l.queue = append(l.queue, msg)
 			return nil
 		}
+		if err := ctx.Err(); err != nil { // ended while waiting: say so, even if none is left now
+			return fmt.Errorf("mpichan: take: %w", err)
+		}
 		done, err := r.noneLeft()
 		if done { // the last messages may be held here by a loop that just stopped
 			if msg, ok := r.held.pop(); ok {

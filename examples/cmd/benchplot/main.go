@@ -3,7 +3,7 @@
 // against ranks for one message size, the channel and the two-sided farm
 // on the same axes (log scales).
 //
-//	benchplot -out docs/img/bench [-ranks 4] [-size 64] chanbench-output...
+//	benchplot -out docs/img/bench [-ranks 4] [-size 64] [-label "MPICH: "] chanbench-output...
 //
 // It writes OUT-size.png and OUT-ranks.png. It lives in examples/, not in
 // the sdk module, so that the SDK does not depend on gonum.
@@ -34,6 +34,7 @@ func main() {
 	out := flag.String("out", "bench", "output file prefix")
 	ranks := flag.Int("ranks", 4, "rank count of the size plot")
 	size := flag.Int("size", 64, "message size (bytes) of the ranks plot")
+	label := flag.String("label", "", "what ran (MPI library, machine), put before each title")
 	flag.Parse()
 	var pts []point
 	for _, f := range flag.Args() {
@@ -48,10 +49,10 @@ func main() {
 	}
 	bySize := pick(pts, func(p point) (bool, float64) { return p.ranks == float64(*ranks), p.size })
 	byRanks := pick(pts, func(p point) (bool, float64) { return p.size == float64(*size), p.ranks })
-	if err := draw(bySize, fmt.Sprintf("%d ranks: rank 0 hands out messages, the others take them", *ranks), "message size (bytes)", true, *out+"-size.png"); err != nil {
+	if err := draw(bySize, fmt.Sprintf("%s%d ranks: rank 0 hands out messages, the others take them", *label, *ranks), "message size (bytes)", true, *out+"-size.png"); err != nil {
 		fail(err)
 	}
-	if err := draw(byRanks, fmt.Sprintf("%d-byte messages", *size), "ranks", false, *out+"-ranks.png"); err != nil {
+	if err := draw(byRanks, fmt.Sprintf("%s%d-byte messages", *label, *size), "ranks", false, *out+"-ranks.png"); err != nil {
 		fail(err)
 	}
 }

@@ -13,11 +13,20 @@ import (
 )
 
 // contender is one way of moving n messages of elems float64 from rank 0
-// to the other ranks; it returns the seconds from the first barrier to the
-// last, measured on every rank alike.
+// to the other ranks; it returns the seconds its messages took, from a
+// barrier to a barrier (set-up such as creating a channel not counted).
 type contender struct {
 	name string
-	run  func(world *mpi.Communicator, n, elems int, seen []int64) error
+	run  func(world *mpi.Communicator, n, elems int, seen []int64) (float64, error)
+}
+
+// span times f between two barriers.
+func span(world *mpi.Communicator, f func() error) (float64, error) {
+	world.Barrier()
+	t := time.Now()
+	err := f()
+	world.Barrier()
+	return time.Since(t).Seconds(), err
 }
 
 // variant is a channel configuration under test: Options.Prefetch (0:
@@ -25,6 +34,7 @@ type contender struct {
 type variant struct {
 	prefetch int
 	noShared bool
+	batch    bool // rank 0 puts with PutBatch, 16 at a time
 }
 
 func (v variant) String() string {
@@ -35,23 +45,29 @@ func (v variant) String() string {
 	if v.noShared {
 		s += " MPI atomics"
 	}
+	if v.batch {
+		s += " PutBatch"
+	}
 	return s
 }
 
 // parseVariants reads -channels: specs like "default", "p4" (prefetch 4),
-// "m" or "p4m" (MPI atomics).
+// "m" or "p4m" (MPI atomics), with a "b" at the end for PutBatch ("b",
+// "p4mb").
 func parseVariants(spec string) ([]variant, error) {
 	var vs []variant
 	for _, f := range strings.Split(spec, ",") {
 		f = strings.TrimSpace(f)
 		var v variant
 		if f != "default" {
+			v.batch = strings.HasSuffix(f, "b")
+			f = strings.TrimSuffix(f, "b")
 			v.noShared = strings.HasSuffix(f, "m")
 			f = strings.TrimSuffix(f, "m")
 			if f != "" {
 				p, err := strconv.Atoi(strings.TrimPrefix(f, "p"))
 				if err != nil || !strings.HasPrefix(f, "p") || p < 1 {
-					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m or pNm)", f)
+					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m, pNm, each optionally followed by b)", f)
 				}
 				v.prefetch = p
 			}
@@ -70,18 +86,16 @@ var variants = []variant{{}}
 // contenders are the two farms, then a channel per variant.
 func contenders() []contender {
 	cs := []contender{
-		{"farm depth 1", func(w *mpi.Communicator, n, elems int, seen []int64) error {
-			_, err := farm(w, n, elems, 1, seen)
-			return err
+		{"farm depth 1", func(w *mpi.Communicator, n, elems int, seen []int64) (float64, error) {
+			return span(w, func() error { _, err := farm(w, n, elems, 1, seen); return err })
 		}},
-		{"farm depth 2", func(w *mpi.Communicator, n, elems int, seen []int64) error {
-			_, err := farm(w, n, elems, 2, seen)
-			return err
+		{"farm depth 2", func(w *mpi.Communicator, n, elems int, seen []int64) (float64, error) {
+			return span(w, func() error { _, err := farm(w, n, elems, 2, seen); return err })
 		}},
 	}
 	for _, v := range variants {
-		cs = append(cs, contender{v.String(), func(w *mpi.Communicator, n, elems int, seen []int64) error {
-			return channelRun(w, n, elems, v.options(elems*8), seen)
+		cs = append(cs, contender{v.String(), func(w *mpi.Communicator, n, elems int, seen []int64) (float64, error) {
+			return channelRun(w, n, elems, v.options(elems*8), v.batch, seen)
 		}})
 	}
 	return cs
@@ -96,25 +110,19 @@ func (v variant) options(bytes int) mpichan.Options {
 
 // channelRun is the code a user writes: rank 0 hosts, claims and puts;
 // the others range over All.
-func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, seen []int64) error {
+func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, batch bool, seen []int64) (float64, error) {
 	ctx := context.Background()
 	ch, err := mpichan.New[[]float64](world, o)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	world.Barrier()
-	if world.Rank() == 0 {
-		if err := ch.Claim(n); err != nil {
-			return err
-		}
-		v := make([]float64, elems)
-		for i := range n {
-			fill(v, i)
-			if err := ch.Put(ctx, v); err != nil {
+	secs, err := span(world, func() error {
+		if world.Rank() == 0 {
+			if err := ch.Claim(n); err != nil {
 				return err
 			}
+			return puts(ctx, ch, n, elems, batch)
 		}
-	} else {
 		for v, err := range ch.All(ctx) {
 			if err != nil {
 				return err
@@ -123,22 +131,50 @@ func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, seen [
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	world.Barrier()
-	return ch.Free(context.Background())
+	return secs, ch.Free(ctx)
 }
 
-// timed runs c once between barriers and checks every message arrived
-// exactly once; it returns messages per second.
+// puts puts messages 0..n-1 with Put, or with PutBatch 16 at a time.
+func puts(ctx context.Context, ch *mpichan.Channel[[]float64], n, elems int, batch bool) error {
+	if !batch {
+		v := make([]float64, elems)
+		for i := range n {
+			fill(v, i)
+			if err := ch.Put(ctx, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	group := make([][]float64, 16)
+	for i := range group {
+		group[i] = make([]float64, elems)
+	}
+	for i := 0; i < n; i += len(group) {
+		g := group[:min(len(group), n-i)]
+		for j := range g {
+			fill(g[j], i+j)
+		}
+		if _, err := ch.PutBatch(ctx, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timed runs c once and checks every message arrived exactly once; it
+// returns messages per second.
 func timed(world *mpi.Communicator, c contender, n, elems int) (float64, error) {
 	seen := make([]int64, n)
-	world.Barrier()
-	t := time.Now()
-	if err := c.run(world, n, elems, seen); err != nil {
+	secs, err := c.run(world, n, elems, seen)
+	if err != nil {
 		return 0, fmt.Errorf("%s: %w", c.name, err)
 	}
-	world.Barrier()
-	secs := time.Since(t).Seconds()
 	if err := exactlyOnce(world, seen); err != nil {
 		return 0, fmt.Errorf("%s: %w", c.name, err)
 	}
