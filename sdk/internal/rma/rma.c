@@ -22,6 +22,13 @@ int rma_load(MPI_Win w, int t, MPI_Aint d, int n, int64_t *out) {
 	return MPI_Win_flush(t, w);
 }
 
+// rma_put puts n bytes at d on t, then flushes (a raw bandwidth baseline).
+int rma_put(MPI_Win w, int t, MPI_Aint d, char *buf, int n) {
+	int rc = MPI_Put(buf, n, MPI_BYTE, t, d, n, MPI_BYTE, w);
+	if (rc != MPI_SUCCESS) return rc;
+	return MPI_Win_flush(t, w);
+}
+
 int rma_alloc(MPI_Comm c, MPI_Aint size, MPI_Win *w, void **base) {
 	int rc = MPI_Win_allocate(size, 1, MPI_INFO_NULL, c, base, w);
 	if (rc != MPI_SUCCESS) return rc;

@@ -180,6 +180,11 @@ func (w *Win) Load(target, disp int, out []int64) error {
 	return check("MPI_Get_accumulate", C.rma_load(w.w, C.int(target), C.MPI_Aint(disp), C.int(len(out)), (*C.int64_t)(unsafe.Pointer(&out[0]))))
 }
 
+// Put writes buf at disp on target with MPI_Put and flushes it.
+func (w *Win) Put(target, disp int, buf []byte) error {
+	return check("MPI_Put", C.rma_put(w.w, C.int(target), C.MPI_Aint(disp), bytesPtr(buf), C.int(len(buf))))
+}
+
 // Poke makes one call into MPI on the window, as rank self, so that a
 // passive target keeps serving one-sided operations while its user code
 // computes. (MPI_Iprobe on the window's communicator progresses it 20x

@@ -12,6 +12,7 @@
 int rma_fetch_add(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old);
 int rma_fetch_or(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old);
 int rma_load(MPI_Win w, int t, MPI_Aint d, int n, int64_t *out);
+int rma_put(MPI_Win w, int t, MPI_Aint d, char *buf, int n);
 int rma_alloc(MPI_Comm c, MPI_Aint size, MPI_Win *w, void **base);
 int rma_poke(MPI_Win w, int self);
 int rma_allreduce(MPI_Comm c, int64_t *in, int64_t *out, int n, int max);
