@@ -67,7 +67,7 @@ func check(b []byte) (uint64, bool) {
 // exactly once and intact.
 func TestExactlyOnce(t *testing.T) {
 	mpitest.Run(t, 4, func(t *testing.T) {
-		total := uint64(200_000)
+		total := uint64(mpitest.Scaled(200_000))
 		if v, err := strconv.Atoi(os.Getenv("MPICHAN_TEST_MESSAGES")); err == nil {
 			total = uint64(v) // a smaller run while debugging
 		}
@@ -124,7 +124,7 @@ func TestExactlyOnce(t *testing.T) {
 // TestFIFO: one producer and one consumer see messages in order.
 func TestFIFO(t *testing.T) {
 	mpitest.Run(t, 2, func(t *testing.T) {
-		const total = 20_000
+		total := int64(mpitest.Scaled(20_000))
 		ctx := deadline(t, 2*time.Minute)
 		ch := newChan[[]int64](t, mpichan.Options{Capacity: 16, FrameSize: 16, Host: 1})
 		defer free(t, ch)
@@ -157,7 +157,8 @@ func TestFIFO(t *testing.T) {
 // put and take through its channel; they must finish long before it does.
 func TestHostBusy(t *testing.T) {
 	mpitest.Run(t, hostBusyRanks(), func(t *testing.T) {
-		const perRank, busy = 200, time.Second
+		const busy = time.Second
+		perRank := mpitest.Scaled(200)
 		ctx := deadline(t, time.Minute)
 		ch := newChan[[]float64](t, mpichan.Options{Capacity: 32, FrameSize: 64})
 		defer free(t, ch)
@@ -174,6 +175,13 @@ func TestHostBusy(t *testing.T) {
 			}
 			took = time.Since(start)
 			_ = x
+			// The progress goroutine pauses between polls (20µs at least):
+			// a poller that spins makes several times more.
+			if polls, limit := ch.Stats().Polls, int64(50_000*took.Seconds()); polls > limit {
+				t.Errorf("progress goroutine polled %d times in %v (limit %d): it spins", polls, took, limit)
+			} else {
+				t.Logf("progress goroutine: %d polls in %v", polls, took)
+			}
 		} else {
 			// One put then one take at a time: each waits for the host.
 			for i := 0; i < perRank; i++ {

@@ -46,6 +46,7 @@ func Init() error {
 			os.Setenv(kv[0], kv[1])
 		}
 	}
+	applySettings()
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set && runtime.GOMAXPROCS(0) < 2 {
 		runtime.GOMAXPROCS(2)
 	}
@@ -78,6 +79,7 @@ func checkWorld(size int) error {
 // Finalize shuts MPI down. Free every channel first.
 func Finalize() error {
 	if rma.Initialized() && !rma.Finalized() {
+		defer finalizeWatchdog()()
 		mpi.Stop()
 	}
 	return nil

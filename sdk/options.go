@@ -20,8 +20,9 @@ type Options struct {
 	// Backoff paces waiting operations (default DefaultBackoff).
 	Backoff Backoff
 	// NoProgress turns off the host's progress goroutine (see docs/MPI.md).
-	// It is off anyway under Open MPI when all ranks share one node, where
-	// the origin completes every operation itself (osc sm, osc rdma).
+	// It is off anyway under Open MPI's osc sm (all ranks on one node),
+	// where the origin completes every operation itself; every other
+	// configuration, osc rdma included, needs it.
 	NoProgress bool
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -93,10 +92,7 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 	if r.win, err = rma.Allocate(c, size); err != nil {
 		oneNode, _ := c.OneNode()
 		c.Free()
-		if !oneNode && strings.Contains(rma.Library(), "Open MPI") {
-			err = fmt.Errorf("%w (across nodes Open MPI needs a one-sided component that works there with MPI_THREAD_MULTIPLE: see docs/MPI.md)", err)
-		}
-		return err
+		return fmt.Errorf("%w: %s", err, allocateHint(oneNode))
 	}
 	if size > 0 {
 		mem := r.win.Local()
@@ -124,8 +120,7 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 	if err != nil {
 		return err
 	}
-	openMPILocal := oneNode && strings.Contains(rma.Library(), "Open MPI")
-	if size > 0 && !o.NoProgress && !openMPILocal {
+	if size > 0 && !o.NoProgress && needsProgress(oneNode) {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
 	}
 	return nil
@@ -400,7 +395,8 @@ func (r *ring) readState() (State, error) {
 func (r *ring) counters() Stats {
 	g := func(i int) int64 { return r.stats[i].Load() }
 	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
-		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries)}
+		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries),
+		Polls: r.prog.Polls()}
 }
 
 // free releases the window, the epoch and the communicator (collective).
