@@ -10,17 +10,10 @@ import (
 )
 
 // Channel is a bounded multi-producer, multi-consumer queue of messages of
-// type T held in MPI one-sided windows on its host rank. Any rank of its
+// type T held in an MPI one-sided window on its host rank. Any rank of its
 // communicator may put and take; all methods are safe for concurrent use by
-// many goroutines.
-//
-// Termination: Claim(n) announces n more messages. A take reports "none
-// left" (ok == false) once claims have been made and every claimed message
-// has been taken, or once the channel is closed and drained. Before the
-// first Claim a take waits, so takers may start before the claiming rank
-// has claimed. Claims must cover a batch before its last message can be
-// taken: claim the total up front (from any one rank), or keep claiming
-// ahead of the messages you put. For streams of unknown length, use Close.
+// many goroutines. The package documentation describes its life: New and
+// Free, Claim and Close.
 type Channel[T any] struct {
 	r     ring // the untyped protocol driver (ring.go)
 	codec Codec[T]
@@ -93,12 +86,16 @@ func (c *Channel[T]) PutF(ctx context.Context, v T) *Future[struct{}] {
 }
 
 // Take receives a message, waiting while the channel is empty and more
-// messages are expected. ok is false when none is left (see Channel).
+// messages are expected. ok is false when none is left (see Claim and Close).
 // Small messages that the codec decodes in place ([]byte, numeric slices)
 // share 4 KiB blocks of memory: keeping one keeps its block alive.
 func (c *Channel[T]) Take(ctx context.Context) (v T, ok bool, err error) {
 	return c.decode(c.r.take(ctx, false))
 }
+
+// explain adds to the error of a take that waited until its context ended
+// why the wait may have been in vain (see waitNote).
+func (c *Channel[T]) explain(err error) error { return waitNote(err, &c.r) }
 
 // TryTake receives a message if one is there now. It fails with ErrEmpty
 // when the channel is empty but more messages are expected; ok is false
@@ -107,13 +104,16 @@ func (c *Channel[T]) TryTake() (v T, ok bool, err error) {
 	return c.decode(c.r.take(context.Background(), true))
 }
 
-// TakeF starts a Take and returns at once.
+// TakeF starts a Take and returns at once. To give up on it, cancel ctx:
+// Wait then returns either the message the take had already got (ok), or
+// ctx's error; no message is lost as long as every future is waited for.
+// TakeAny waits on several channels at once.
 func (c *Channel[T]) TakeF(ctx context.Context) *Future[T] {
 	return newFuture(func() (T, bool, error) { return c.Take(ctx) })
 }
 
 // All returns an iterator over the channel's messages, for use in a range
-// loop. The iteration ends when no message is left (see Channel), or with
+// loop. The iteration ends when no message is left (see Claim), or with
 // one last pair (zero value, error) when a take fails or ctx ends (checked
 // before every message). Each loop gets its own error, so many goroutines may range over
 // one channel at once:
@@ -133,7 +133,7 @@ func (c *Channel[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		for {
 			if err := ctx.Err(); err != nil {
 				var zero T
-				yield(zero, fmt.Errorf("mpichan: take: %w", err))
+				yield(zero, c.explain(fmt.Errorf("mpichan: take: %w", err)))
 				return
 			}
 			v, ok, err := c.decode(l.next())
@@ -175,7 +175,7 @@ func recycle(bp *[]byte) {
 
 func (c *Channel[T]) decode(msg []byte, ok bool, err error) (v T, _ bool, _ error) {
 	if err != nil || !ok {
-		return v, false, err
+		return v, false, c.explain(err)
 	}
 	v, err = c.codec.Decode(msg)
 	if err != nil {
@@ -204,7 +204,7 @@ type State struct {
 }
 
 // Claim announces n more messages (n >= 0). Any rank may claim at any time;
-// see Channel for how claims end the takes.
+// see the package documentation for how claims end the takes.
 func (c *Channel[T]) Claim(n int) error { return c.r.claim(n) }
 
 // Close ends the puts: later puts fail with ErrClosed, puts that already
@@ -224,10 +224,14 @@ func (c *Channel[T]) State() (State, error) { return c.r.readState() }
 // Stats returns this rank's counters; it is cheap (no MPI call).
 func (c *Channel[T]) Stats() Stats { return c.r.counters() }
 
-// Free releases the channel's windows. It is collective: every rank of the
-// communicator must call it, after its own operations have finished. Later
-// calls on the channel fail with ErrFreed.
-func (c *Channel[T]) Free() error { return c.r.free() }
+// Free releases the channel's window and communicator. It is collective:
+// every rank of the channel's communicator must call it, after its own
+// operations on the channel have finished. It waits for both until ctx
+// ends. It then returns an error wrapping ctx's: the channel is unusable but
+// not released, and the other ranks' Free waits for this rank. Call Free
+// again to wait on, or end the job (World().Abort). After Free, every call
+// on the channel fails with ErrFreed.
+func (c *Channel[T]) Free(ctx context.Context) error { return c.r.free(ctx) }
 
 // Host is the rank that holds the channel.
 func (c *Channel[T]) Host() int { return c.r.host }

@@ -24,7 +24,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer tasks.Free()
+	defer tasks.Free(ctx)
 	if mpichan.Rank() == 0 {
 		tasks.Claim(10)
 		for i := range 10 {
@@ -53,7 +53,7 @@ func ExampleChannel_Close() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer lines.Free()
+	defer lines.Free(ctx)
 	switch mpichan.Rank() {
 	case 0:
 		for _, s := range []string{"alpha", "beta", "gamma"} {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/mpichan/mpichan/sdk/internal/rma"
 	mpi "github.com/sbromberger/gompi"
@@ -33,11 +34,17 @@ var envDefaults = [][2]string{
 
 // Init starts MPI with MPI_THREAD_MULTIPLE, so that every goroutine may use
 // channels concurrently. Call it first in main (on the main goroutine) and
-// defer Finalize. It fails when MPICHAN_EXPECT_SIZE is set and differs from
-// the world size (a launcher/MPI mismatch). It also raises GOMAXPROCS to 2 when mpirun's core binding
-// left it at 1 (and GOMAXPROCS is not set), so the progress goroutine of a
-// host rank can run while user code computes.
+// defer Finalize. It returns an error when MPI fails to start or does not
+// grant MPI_THREAD_MULTIPLE, and when MPICHAN_EXPECT_SIZE is set and differs
+// from the world size (a launcher/MPI mismatch). It also raises GOMAXPROCS
+// to 2 when mpirun's core binding left it at 1 (and GOMAXPROCS is not set),
+// so the progress goroutine of a host rank can run while user code
+// computes. Calling Init again does nothing; Init after Finalize fails,
+// since MPI cannot be restarted.
 func Init() error {
+	if rma.Finalized() {
+		return fmt.Errorf("mpichan: Init after Finalize: MPI cannot be restarted")
+	}
 	if rma.Initialized() {
 		return nil
 	}
@@ -50,9 +57,12 @@ func Init() error {
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set && runtime.GOMAXPROCS(0) < 2 {
 		runtime.GOMAXPROCS(2)
 	}
-	mpi.Start(true)
-	if !rma.ThreadMultiple() {
-		return fmt.Errorf("mpichan: MPI did not grant MPI_THREAD_MULTIPLE")
+	multiple, err := rma.Start()
+	if err != nil {
+		return err
+	}
+	if !multiple {
+		return fmt.Errorf("mpichan: %s did not grant MPI_THREAD_MULTIPLE, which the SDK needs (see docs/MPI.md)", rma.Library())
 	}
 	return checkWorld(Size())
 }
@@ -76,23 +86,53 @@ func checkWorld(size int) error {
 	return nil
 }
 
-// Finalize shuts MPI down. Free every channel first.
+// Finalize shuts MPI down (MPI_Finalize) and returns MPI's error if that
+// fails. Free every channel first. Without Init, or a second time, it does
+// nothing and returns nil.
 func Finalize() error {
-	if rma.Initialized() && !rma.Finalized() {
-		defer finalizeWatchdog()()
-		mpi.Stop()
+	if !rma.Initialized() || rma.Finalized() {
+		return nil
 	}
-	return nil
+	defer finalizeWatchdog()()
+	return rma.Stop()
 }
 
-// World is the communicator of all ranks.
-func World() *mpi.Communicator { return mpi.NewCommunicator(nil) }
+// world is the communicator of all ranks, made once.
+var (
+	world     *mpi.Communicator
+	worldOnce sync.Once
+)
 
-// Rank is this process's rank in the world communicator.
-func Rank() int { return mpi.WorldRank() }
+// mustRun panics with ErrNotInitialized outside Init..Finalize: there, MPI
+// itself would abort the process with a message about MPI_Init.
+func mustRun() {
+	if !rma.Initialized() || rma.Finalized() {
+		panic(ErrNotInitialized)
+	}
+}
 
-// Size is the number of ranks in the world communicator.
-func Size() int { return mpi.WorldSize() }
+// World is the communicator of all ranks: gompi's (see the package
+// documentation). It panics with ErrNotInitialized before Init and after
+// Finalize.
+func World() *mpi.Communicator {
+	mustRun()
+	worldOnce.Do(func() { world = mpi.NewCommunicator(nil) })
+	return world
+}
+
+// Rank is this process's rank in the world communicator. It panics with
+// ErrNotInitialized before Init and after Finalize.
+func Rank() int {
+	mustRun()
+	return mpi.WorldRank()
+}
+
+// Size is the number of ranks in the world communicator. It panics with
+// ErrNotInitialized before Init and after Finalize.
+func Size() int {
+	mustRun()
+	return mpi.WorldSize()
+}
 
 // Library is the MPI library's version text ("Open MPI v4.1.4 ...",
 // "MPICH Version: 4.0.2 ..."); it works before Init.

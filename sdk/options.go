@@ -1,8 +1,12 @@
 package mpichan
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/mpichan/mpichan/sdk/internal/rma"
 )
@@ -63,13 +67,59 @@ func agree(c *rma.Comm, o Options, codec string) error {
 		return err
 	}
 	for i := 1; i < len(vals); i++ {
-		if lo[i] != hi[i] {
-			return &MismatchError{Param: names[i], Min: lo[i], Max: hi[i]}
+		if lo[i] == hi[i] {
+			continue
 		}
+		if i < len(vals)-1 {
+			return &MismatchError{Param: names[i], Min: strconv.FormatInt(lo[i], 10), Max: strconv.FormatInt(hi[i], 10)}
+		}
+		first, second, err := twoNames(c, codec, vals[i] == lo[i], vals[i] == hi[i])
+		if err != nil {
+			return err
+		}
+		return &MismatchError{Param: names[i], Min: first, Max: second}
 	}
 	if lo[0] == 0 {
 		return fmt.Errorf("%w: capacity %d (1..%d), frame size %d (1..%d), host rank %d (0..%d)",
 			ErrInvalid, o.Capacity, MaxCapacity, o.FrameSize, MaxFrameSize, o.Host, c.Size()-1)
 	}
 	return nil
+}
+
+// nameWords is how many int64 words of a codec name twoNames exchanges.
+const nameWords = 32
+
+// twoNames exchanges the codec names of a rank with the smallest hash and of
+// a rank with the largest (collectively, with the one reduction this package
+// has): ranks that hold such a name contribute its bytes, the others a
+// value that loses the reduction.
+func twoNames(c *rma.Comm, name string, low, high bool) (string, string, error) {
+	words := func(ours bool, other int64) []int64 {
+		w := make([]int64, nameWords)
+		b := make([]byte, 8*nameWords)
+		copy(b, name)
+		for i := range w {
+			w[i] = other
+			if ours {
+				w[i] = int64(binary.BigEndian.Uint64(b[8*i:]))
+			}
+		}
+		return w
+	}
+	lo, hi, err := c.AllreduceMinMax(append(words(low, math.MaxInt64), words(high, math.MinInt64)...))
+	if err != nil {
+		return "", "", err
+	}
+	text := func(w []int64) string {
+		b := make([]byte, 0, 8*nameWords)
+		for _, v := range w {
+			b = binary.BigEndian.AppendUint64(b, uint64(v))
+		}
+		s := strings.TrimRight(string(b), "\x00")
+		if len(s) == 8*nameWords { // perhaps cut short
+			s += "…"
+		}
+		return s
+	}
+	return text(lo[:nameWords]), text(hi[nameWords:]), nil
 }

@@ -12,19 +12,6 @@ import (
 	mpi "github.com/sbromberger/gompi"
 )
 
-// Window layout on the host (docs/DESIGN.md): control words, one state
-// word per slot, then the slots. The protocol's steps are in
-// internal/rma's C code; these name the same words.
-const (
-	wFree, wTaken, wTail, wAvail, wHead, wClaimed = rma.WFree, rma.WTaken, rma.WTail, rma.WAvail, rma.WHead, rma.WClaimed
-	ctrlWords                                     = rma.CtrlWords
-)
-
-const (
-	closedMark = int64(1) << 40
-	claimFlag  = int64(1) << 62
-)
-
 // ring is the untyped channel: the algorithm over MPI atomics (the steps
 // themselves are C, in internal/rma; docs/DESIGN.md has the whole story).
 //
@@ -52,8 +39,9 @@ type ring struct {
 	steps     *rma.Ring
 	prog      *progress
 
-	mu    sync.RWMutex // held for reading by operations, for writing by Free
-	freed bool
+	mu      sync.RWMutex // held for reading by operations, for writing by Free
+	freed   bool
+	freeing func() (bool, error) // the barrier of a Free that gave up, if any
 
 	stats [7]atomic.Int64
 
@@ -72,46 +60,49 @@ const (
 	sRetries
 )
 
-func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
+// init creates the channel's communicator and window, collectively. If any
+// step fails, what the steps before it made is released again.
+func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error) {
 	if !rma.Initialized() || rma.Finalized() {
 		return ErrNotInitialized
 	}
+	var undo []func() error
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
 	c, err := rma.Dup(comm)
 	if err != nil {
 		return err
 	}
+	undo = append(undo, c.Free)
 	if err := agree(c, o, codec); err != nil {
-		c.Free()
 		return err
 	}
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
 	size := 0
 	if c.Rank() == r.host {
-		size = (ctrlWords+o.Capacity)*8 + o.Capacity*r.lay.slotSize
+		size = rma.ChannelBytes(o.Capacity, r.lay.slotSize)
 	}
 	if r.win, err = rma.Allocate(c, size); err != nil {
 		oneNode, _ := c.OneNode()
-		c.Free()
 		return fmt.Errorf("%w: %s", err, allocateHint(oneNode))
 	}
+	undo = append(undo, r.win.Free)
 	if size > 0 {
-		mem := r.win.Local()
-		putWord(mem, wFree, r.cap)
-		for s := 0; s < o.Capacity; s++ {
-			putWord(mem, ctrlWords+s, 3*int64(s)) // state: free for ticket s
-		}
+		r.win.InitChannel(o.Capacity)
 	}
 	if r.steps, err = rma.NewRing(r.win, r.host, r.cap, r.lay.slotSize); err != nil {
-		r.win.Free()
-		c.Free()
 		return err
 	}
+	undo = append(undo, func() error { r.steps.Close(); return nil })
 	if err := r.win.LockAll(); err != nil {
-		r.steps.Close()
-		r.win.Free()
-		c.Free()
 		return err
 	}
+	undo = append(undo, r.win.UnlockAll)
 	// No rank may touch the host's memory before it is initialised.
 	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
 		return err
@@ -124,10 +115,6 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) error {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
 	}
 	return nil
-}
-
-func putWord(mem []byte, word int, v int64) {
-	*(*int64)(unsafe.Pointer(&mem[word*8])) = v
 }
 
 // alignedBuffer returns n bytes for an origin buffer. Open MPI's osc rdma
@@ -147,9 +134,7 @@ func alignedBuffer(n int) []byte {
 }
 
 // activity changes whenever a producer or taker has touched the host.
-func (r *ring) activity() int64 {
-	return r.win.LocalLoad(wTail*8) + r.win.LocalLoad(wHead*8) + r.win.LocalLoad(wFree*8)
-}
+func (r *ring) activity() int64 { return r.win.Activity() }
 
 // enter guards an operation against a concurrent Free.
 func (r *ring) enter() error {
@@ -162,10 +147,6 @@ func (r *ring) enter() error {
 }
 
 func (r *ring) leave() { r.mu.RUnlock() }
-
-func (r *ring) fetchAdd(word int, v int64) (int64, error) {
-	return r.win.FetchAdd(r.host, word*8, v)
-}
 
 // put sends the message in b[frameHeader:]; b's first frameHeader bytes are
 // room for a frame header.
@@ -212,7 +193,7 @@ func (r *ring) putFrames(ctx context.Context, buf []byte, k, n int, try bool) er
 			}
 			break
 		}
-		if old < -closedMark/2 {
+		if rma.Closed(old) {
 			return ErrClosed
 		}
 		if try {
@@ -328,58 +309,48 @@ func (r *ring) noneLeft() (bool, error) {
 }
 
 func (r *ring) state() (State, error) {
-	w := make([]int64, 1)
-	load := func(word int) (int64, error) {
-		err := r.win.Load(r.host, word*8, w)
-		return w[0], err
+	st, err := r.win.State(r.host)
+	return State{Len: int(st.Len), Free: int(st.Free), Claimed: st.Claimed, Taken: st.Taken,
+		Claiming: st.Claiming, Closed: st.Closed}, err
+}
+
+// waitNote adds to err, when it is a take's context error, that no Claim
+// or Close has ever been made on any of the channels rs: the usual reason
+// why a take waits until its context ends.
+func waitNote(err error, rs ...*ring) error {
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	var st State
-	var vals [ctrlWords]int64
-	for _, word := range []int{wTaken, wClaimed, wAvail, wFree} {
-		v, err := load(word)
-		if err != nil {
-			return st, err
+	for _, r := range rs {
+		if st, serr := r.readState(); serr != nil || st.Claiming || st.Closed {
+			return err
 		}
-		vals[word] = v
 	}
-	free := vals[wFree]
-	marks := (-free + closedMark/2) / closedMark
-	st.Closed = marks > 0
-	st.Free = int(free + marks*closedMark)
-	st.Taken = vals[wTaken]
-	st.Claiming = vals[wClaimed]&claimFlag != 0
-	st.Claimed = vals[wClaimed] &^ claimFlag
-	st.Len = int(max(vals[wAvail], 0))
-	return st, nil
+	if len(rs) > 1 {
+		return fmt.Errorf("%w (no Claim or Close has been made on any of these channels, so takes wait for more messages)", err)
+	}
+	return fmt.Errorf("%w (no Claim or Close has been made on this channel, so takes wait for more messages)", err)
 }
 
 // claim adds n to the claimed count, marking the channel as claiming.
 func (r *ring) claim(n int) error {
-	if n < 0 || int64(n) >= claimFlag/2 {
+	if n < 0 || int64(n) > rma.MaxClaim {
 		return fmt.Errorf("%w: claim of %d messages", ErrInvalid, n)
 	}
 	if err := r.enter(); err != nil {
 		return err
 	}
 	defer r.leave()
-	old, err := r.fetchAdd(wClaimed, int64(n))
-	if err == nil && old&claimFlag == 0 {
-		_, err = r.win.FetchOr(r.host, wClaimed*8, claimFlag)
-	}
-	return err
+	return r.win.Claim(r.host, int64(n))
 }
 
-// close sets the closed mark on the free-frame count, once.
+// close marks the channel closed, once.
 func (r *ring) close() error {
 	if err := r.enter(); err != nil {
 		return err
 	}
 	defer r.leave()
-	old, err := r.fetchAdd(wFree, -closedMark)
-	if err == nil && old < -closedMark/2 {
-		_, err = r.fetchAdd(wFree, closedMark)
-	}
-	return err
+	return r.win.Close(r.host)
 }
 
 // readState is state, guarded against a concurrent free.
@@ -400,13 +371,39 @@ func (r *ring) counters() Stats {
 }
 
 // free releases the window, the epoch and the communicator (collective).
-func (r *ring) free() error {
-	r.mu.Lock()
+// It first waits, until ctx ends, for this rank's own operations to finish
+// and for every rank to call it. If ctx ends first, the channel stays
+// unusable (ErrFreed) and unreleased, and a later free waits again.
+func (r *ring) free(ctx context.Context) error {
+	for attempt := 0; !r.mu.TryLock(); attempt++ {
+		if err := r.backoff.Wait(ctx, attempt); err != nil {
+			return fmt.Errorf("mpichan: Free: this rank's own operations on the channel have not finished: %w", err)
+		}
+	}
 	defer r.mu.Unlock()
-	if r.freed {
+	if r.freed && r.freeing == nil {
 		return ErrFreed
 	}
 	r.freed = true
+	var err error
+	if r.freeing == nil {
+		if r.freeing, err = r.comm.Barrier(); err != nil {
+			return err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		done, err := r.freeing()
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+		if err := r.backoff.Wait(ctx, attempt); err != nil {
+			return fmt.Errorf("mpichan: Free: not every rank of the channel's communicator called Free: %w", err)
+		}
+	}
+	r.freeing = nil
 	if r.prog != nil {
 		r.prog.Stop()
 	}

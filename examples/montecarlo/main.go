@@ -17,12 +17,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/mpichan/mpichan/examples/jobkit"
 	"io"
+	"iter"
 	"os"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
+	"github.com/mpichan/mpichan/sdk/jobkit"
+	"golang.org/x/sync/errgroup"
 )
 
 const about = `Prices a European call option by Monte Carlo on every rank and compares the
@@ -56,16 +58,7 @@ func main() {
 		cfg.progress = *progress
 		return cfg.check()
 	})
-
-	if err := mpichan.Init(); err != nil {
-		fmt.Fprintln(os.Stderr, "montecarlo:", err)
-		os.Exit(1)
-	}
-	if err := run(cfg); err != nil {
-		fmt.Fprintf(os.Stderr, "montecarlo: rank %d: %v\n", mpichan.Rank(), err)
-		mpichan.World().Abort(1) // do not leave the other ranks waiting
-	}
-	mpichan.Finalize()
+	jobkit.Main("montecarlo", func(ctx context.Context) error { return run(ctx, cfg) })
 }
 
 func (c config) check() error {
@@ -82,8 +75,7 @@ func (c config) check() error {
 }
 
 // run is the job on one rank.
-func run(cfg config) error {
-	ctx := context.Background()
+func run(ctx context.Context, cfg config) error {
 	world := mpichan.World()
 	tasks, err := mpichan.New[int64](world, mpichan.Options{Capacity: 64, FrameSize: 8})
 	if err != nil {
@@ -101,57 +93,44 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	return errors.Join(results.Free(), tasks.Free())
+	return errors.Join(results.Free(ctx), tasks.Free(ctx))
 }
 
 // work takes tasks until none is left and sends back one result for each.
 func work(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], results *mpichan.Channel[taskResult]) error {
-	for id, err := range tasks.All(ctx) {
-		if err != nil {
-			return err
-		}
-		if err := results.Put(ctx, simulateTask(cfg.option, cfg.seed, id, cfg.samples)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return jobkit.Work(ctx, tasks, results, func(id int64) (taskResult, error) {
+		return simulateTask(cfg.option, cfg.seed, id, cfg.samples), nil
+	})
 }
 
-// host is rank 0: it claims all tasks and results up front, puts the tasks
-// from one goroutine, works on them from another, and collects the results.
+// host is rank 0: it claims all tasks and results up front, then puts the
+// tasks, works on them and collects the results, each in a goroutine of
+// one group: the first to fail stops the others.
 func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], results *mpichan.Channel[taskResult]) error {
 	start := time.Now()
 	if err := errors.Join(tasks.Claim(cfg.tasks), results.Claim(cfg.tasks)); err != nil {
 		return err
 	}
-	errc := make(chan error, 2)
-	go func() {
-		for id := range int64(cfg.tasks) {
-			if err := tasks.Put(ctx, id); err != nil {
-				errc <- err
-				return
-			}
-		}
-		errc <- nil
-	}()
-	go func() { errc <- work(ctx, cfg, tasks, results) }()
-
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return jobkit.PutAll(ctx, tasks, seq(int64(cfg.tasks))) })
+	g.Go(func() error { return work(ctx, cfg, tasks, results) })
 	perTask := make([]taskResult, cfg.tasks)
-	bar := jobkit.NewProgress(cfg.progress, "montecarlo", "tasks", int64(cfg.tasks))
-	var takeErr error
-	for r, err := range results.All(ctx) {
-		if err != nil {
-			takeErr = err
-			break
+	g.Go(func() error {
+		bar := jobkit.NewProgress(cfg.progress, "montecarlo", "tasks", int64(cfg.tasks))
+		defer bar.Finish()
+		for r, err := range results.All(ctx) {
+			if err != nil {
+				return err
+			}
+			if r.ID < 0 || r.ID >= int64(cfg.tasks) {
+				return fmt.Errorf("result for unknown task %d", r.ID)
+			}
+			perTask[r.ID] = r
+			bar.Add(1)
 		}
-		if r.ID < 0 || r.ID >= int64(cfg.tasks) {
-			return fmt.Errorf("result for unknown task %d", r.ID)
-		}
-		perTask[r.ID] = r
-		bar.Add(1)
-	}
-	bar.Finish()
-	if err := errors.Join(takeErr, <-errc, <-errc); err != nil {
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 
@@ -176,4 +155,15 @@ func report(w io.Writer, e estimate) {
 	fmt.Fprintf(w, "  Monte Carlo:   %.6f ± %.6f (standard error)\n", e.Price, e.StdErr)
 	fmt.Fprintf(w, "  Black-Scholes: %.6f\n", e.Exact)
 	fmt.Fprintf(w, "  difference:    %+.2f standard errors\n", e.Z)
+}
+
+// seq yields 0, 1, ..., n-1.
+func seq(n int64) iter.Seq[int64] {
+	return func(yield func(int64) bool) {
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
 }

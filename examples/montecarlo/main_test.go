@@ -36,6 +36,11 @@ func TestBitIdentical(t *testing.T) {
 			if err := json.Unmarshal(b, &got); err != nil {
 				t.Fatal(err)
 			}
+			// Field names are snake_case throughout, the option's too.
+			var keys struct{ Option map[string]float64 }
+			if err := json.Unmarshal(b, &keys); err != nil || keys.Option["spot"] != 100 || keys.Option["maturity"] != 0.5 || !strings.Contains(string(b), `"std_err"`) {
+				t.Errorf("JSON field names: %v\n%s", err, b)
+			}
 			if math.Float64bits(got.Price) != math.Float64bits(want.Price) || math.Float64bits(got.StdErr) != math.Float64bits(want.StdErr) {
 				t.Errorf("price %v ± %v, sequential run %v ± %v", got.Price, got.StdErr, want.Price, want.StdErr)
 			}
@@ -78,4 +83,14 @@ func TestAgreesWithBlackScholes(t *testing.T) {
 	if got, want := e.Exact, 6.040088; math.Abs(got-want) > 1e-6 {
 		t.Errorf("Black-Scholes price %v, want %v", got, want)
 	}
+}
+
+// sequential is the whole computation in one process: the reference that
+// a run on any number of ranks must match bit for bit.
+func sequential(o option, seed uint64, tasks, samples int) estimate {
+	perTask := make([]taskResult, tasks)
+	for id := range perTask {
+		perTask[id] = simulateTask(o, seed, int64(id), samples)
+	}
+	return combine(o, seed, samples, perTask)
 }

@@ -10,7 +10,11 @@ import (
 // (years), a stock now at Spot whose log-price moves with volatility Vol,
 // when money earns Rate (continuously compounded).
 type option struct {
-	Spot, Strike, Rate, Vol, Maturity float64
+	Spot     float64 `json:"spot"`
+	Strike   float64 `json:"strike"`
+	Rate     float64 `json:"rate"`
+	Vol      float64 `json:"vol"`
+	Maturity float64 `json:"maturity"`
 }
 
 func (o option) check() error {
@@ -84,16 +88,6 @@ func combine(o option, seed uint64, samples int, perTask []taskResult) estimate 
 		Paths: int64(len(perTask) * samples), Tasks: len(perTask), Samples: samples, Seed: seed, Contract: o}
 	e.Z = (e.Price - e.Exact) / e.StdErr
 	return e
-}
-
-// sequential is the whole computation in one process: the reference that
-// a run on any number of ranks must match bit for bit.
-func sequential(o option, seed uint64, tasks, samples int) estimate {
-	perTask := make([]taskResult, tasks)
-	for id := range perTask {
-		perTask[id] = simulateTask(o, seed, int64(id), samples)
-	}
-	return combine(o, seed, samples, perTask)
 }
 
 // blackScholes is the exact price of a European call.

@@ -18,15 +18,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/mpichan/mpichan/examples/jobkit"
 	"image/color"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
+	"github.com/mpichan/mpichan/sdk/jobkit"
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
@@ -71,15 +73,7 @@ func main() {
 		os.Exit(1)
 	}
 
-	if err := mpichan.Init(); err != nil {
-		fmt.Fprintln(os.Stderr, "sweep:", err)
-		os.Exit(1)
-	}
-	if err := run(cfg, rows, done); err != nil {
-		fmt.Fprintf(os.Stderr, "sweep: rank %d: %v\n", mpichan.Rank(), err)
-		mpichan.World().Abort(1) // do not leave the other ranks waiting
-	}
-	mpichan.Finalize()
+	jobkit.Main("sweep", func(ctx context.Context) error { return run(ctx, cfg, rows, done) })
 }
 
 func (c *config) check() error {
@@ -104,8 +98,7 @@ func (c *config) check() error {
 }
 
 // run is the job on one rank; rows and done are the previous results.
-func run(cfg config, rows []row, done []bool) error {
-	ctx := context.Background()
+func run(ctx context.Context, cfg config, rows []row, done []bool) error {
 	world := mpichan.World()
 	tasks, err := mpichan.New[point](world, mpichan.Options{Capacity: 64, FrameSize: 24})
 	if err != nil {
@@ -123,25 +116,17 @@ func run(cfg config, rows []row, done []bool) error {
 	if err != nil {
 		return err
 	}
-	return errors.Join(results.Free(), tasks.Free())
+	return errors.Join(results.Free(ctx), tasks.Free(ctx))
 }
 
 // work takes points until none is left and sends back a row for each.
 func work(ctx context.Context, tasks *mpichan.Channel[point], results *mpichan.Channel[row]) error {
-	for p, err := range tasks.All(ctx) {
-		if err != nil {
-			return err
-		}
-		if err := results.Put(ctx, compute(p)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return jobkit.Work(ctx, tasks, results, func(p point) (row, error) { return compute(p), nil })
 }
 
-// host is rank 0: it claims the points not yet done, puts them from one
-// goroutine, works on them from another, and collects the rows, saving
-// them now and then.
+// host is rank 0: it claims the points not yet done, then puts them, works
+// on them and collects the rows (saving them now and then), each in a
+// goroutine of one group: the first to fail stops the others.
 func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpichan.Channel[point], results *mpichan.Channel[row]) error {
 	start := time.Now()
 	pts := grid(cfg.damping, cfg.omega)
@@ -157,43 +142,35 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	if err := errors.Join(tasks.Claim(len(todo)), results.Claim(len(todo))); err != nil {
 		return err
 	}
-	errc := make(chan error, 2)
-	go func() {
-		for _, p := range todo {
-			if err := tasks.Put(ctx, p); err != nil {
-				errc <- err
-				return
-			}
-		}
-		errc <- nil
-	}()
-	go func() { errc <- work(ctx, tasks, results) }()
-
 	save := func() error {
 		return jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error { return writeCSV(w, rows, done) })
 	}
-	saved := time.Now()
-	bar := jobkit.NewProgress(cfg.progress, "sweep", "points", int64(len(todo)))
-	var takeErr error
-	for r, err := range results.All(ctx) {
-		if err != nil {
-			takeErr = err
-			break
-		}
-		if r.Index < 0 || r.Index >= int64(len(pts)) || r.point != pts[r.Index] {
-			return fmt.Errorf("result for unknown point %+v", r.point)
-		}
-		rows[r.Index], done[r.Index] = r, true
-		bar.Add(1)
-		if time.Since(saved) >= cfg.save {
-			if err := save(); err != nil {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return jobkit.PutAll(ctx, tasks, slices.Values(todo)) })
+	g.Go(func() error { return work(ctx, tasks, results) })
+	g.Go(func() error {
+		saved := time.Now()
+		bar := jobkit.NewProgress(cfg.progress, "sweep", "points", int64(len(todo)))
+		defer bar.Finish()
+		for r, err := range results.All(ctx) {
+			if err != nil {
 				return err
 			}
-			saved = time.Now()
+			if r.Index < 0 || r.Index >= int64(len(pts)) || r.point != pts[r.Index] {
+				return fmt.Errorf("result for unknown point %+v", r.point)
+			}
+			rows[r.Index], done[r.Index] = r, true
+			bar.Add(1)
+			if time.Since(saved) >= cfg.save {
+				if err := save(); err != nil {
+					return err
+				}
+				saved = time.Now()
+			}
 		}
-	}
-	bar.Finish()
-	if err := errors.Join(takeErr, <-errc, <-errc); err != nil {
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	if err := save(); err != nil {

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/mpichan/mpichan/examples/jobkit"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,6 +25,8 @@ import (
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
+	"github.com/mpichan/mpichan/sdk/jobkit"
+	"golang.org/x/sync/errgroup"
 )
 
 const about = `Counts the words (runs of letters and digits, lower-cased) in the files under
@@ -42,6 +43,7 @@ type config struct {
 func main() {
 	var cfg config
 	fs := flag.NewFlagSet("wordcount", flag.ContinueOnError)
+	//lint:ignore SA1019 the default is documented as the source tree of the Go that built the program, which is what GOROOT reports.
 	fs.StringVar(&cfg.dir, "dir", filepath.Join(runtime.GOROOT(), "src"), "`directory` to count the words of (default: the Go source tree)")
 	fs.StringVar(&cfg.pattern, "pattern", "*.go", "count the files whose name matches this `glob` (\"*\" for all)")
 	fs.StringVar(&cfg.out, "out", "wordcount.tsv", "write all counts to this `file`")
@@ -53,23 +55,7 @@ func main() {
 		return cfg.check()
 	})
 
-	if err := mpichan.Init(); err != nil {
-		fmt.Fprintln(os.Stderr, "wordcount:", err)
-		os.Exit(1)
-	}
-	err := run(cfg)
-	var input inputError
-	if errors.As(err, &input) {
-		// Every rank finished in order; only rank 0 has an error.
-		fmt.Fprintln(os.Stderr, "wordcount:", err)
-		mpichan.Finalize()
-		os.Exit(1)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "wordcount: rank %d: %v\n", mpichan.Rank(), err)
-		mpichan.World().Abort(1) // do not leave the other ranks waiting
-	}
-	mpichan.Finalize()
+	jobkit.Main("wordcount", func(ctx context.Context) error { return run(ctx, cfg) })
 }
 
 func (c config) check() error {
@@ -100,16 +86,11 @@ type partial struct {
 	Counts map[string]int64
 }
 
-// inputError is a problem with the input that rank 0 met while the job
-// ran. The channels still end in order, so no rank is left waiting.
-type inputError struct{ error }
-
 // frameSize is the channels' frame size in bytes.
 const frameSize = 4096
 
 // run is the job on one rank.
-func run(cfg config) error {
-	ctx := context.Background()
+func run(ctx context.Context, cfg config) error {
 	world := mpichan.World()
 	// Room for four chunks in flight, and for four results, which take at
 	// most about twice a chunk's size.
@@ -130,29 +111,22 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(results.Free(), tasks.Free()); err != nil {
+	if err := errors.Join(results.Free(ctx), tasks.Free(ctx)); err != nil {
 		return err
 	}
-	if inputErr != nil {
-		return inputError{inputErr}
-	}
-	return nil
+	// A problem with the input that rank 0 met while the job ran: the
+	// channels still ended in order, so no rank is left waiting.
+	return jobkit.InOrder(inputErr)
 }
 
 // work is the map: it takes chunks until none is left and sends back the
 // word counts of each.
 func work(ctx context.Context, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) error {
-	for text, err := range tasks.All(ctx) {
-		if err != nil {
-			return err
-		}
+	return jobkit.Work(ctx, tasks, results, func(text []byte) (partial, error) {
 		p := partial{Bytes: int64(len(text)), Counts: make(map[string]int64)}
 		p.Words = countWords(text, p.Counts)
-		if err := results.Put(ctx, p); err != nil {
-			return err
-		}
-	}
-	return nil
+		return p, nil
+	})
 }
 
 // feed reads the files chunk by chunk and puts each chunk as a task. Then,
@@ -185,8 +159,9 @@ func feed(ctx context.Context, files []string, chunk int, tasks *mpichan.Channel
 	return readErr, errors.Join(tasks.Close(), results.Claim(n))
 }
 
-// host is rank 0: it feeds the tasks from one goroutine, works on them from
-// another, and merges the results (the reduce).
+// host is rank 0: it feeds the tasks, works on them and merges the results
+// (the reduce), each in a goroutine of one group: the first to fail stops
+// the others.
 func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (inputErr, err error) {
 	start := time.Now()
 	files, size, listErr := listFiles(cfg.dir, cfg.pattern)
@@ -196,34 +171,32 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 	if listErr != nil {
 		files = nil // feed nothing, so that every rank ends in order
 	}
-	var readErr, feedErr error
-	fed := make(chan struct{})
-	go func() {
-		defer close(fed)
-		readErr, feedErr = feed(ctx, files, cfg.chunk, tasks, results)
-	}()
-	worked := make(chan error, 1)
-	go func() { worked <- work(ctx, tasks, results) }()
-
+	var readErr error
 	counts := make(map[string]int64)
 	var words, chunks int64
-	bar := jobkit.NewProgress(cfg.progress, "wordcount", "B", size)
-	var takeErr error
-	for p, err := range results.All(ctx) {
-		if err != nil {
-			takeErr = err
-			break
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		readErr, err = feed(ctx, files, cfg.chunk, tasks, results)
+		return err
+	})
+	g.Go(func() error { return work(ctx, tasks, results) })
+	g.Go(func() error {
+		bar := jobkit.NewProgress(cfg.progress, "wordcount", "B", size)
+		defer bar.Finish()
+		for p, err := range results.All(ctx) {
+			if err != nil {
+				return err
+			}
+			for w, c := range p.Counts {
+				counts[w] += c
+			}
+			words += p.Words
+			chunks++
+			bar.Add(p.Bytes)
 		}
-		for w, c := range p.Counts {
-			counts[w] += c
-		}
-		words += p.Words
-		chunks++
-		bar.Add(p.Bytes)
-	}
-	bar.Finish()
-	<-fed
-	if err := errors.Join(takeErr, <-worked, feedErr); err != nil {
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	if listErr != nil || readErr != nil {

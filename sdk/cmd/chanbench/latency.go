@@ -55,7 +55,7 @@ func idle(world *mpi.Communicator, partner bool, work func() error, target func(
 		}
 	}
 	world.Barrier()
-	return errors.Join(werr, done.Free())
+	return errors.Join(werr, done.Free(context.Background()))
 }
 
 // halfRoundTrip is half the time of a 64-byte MPI_Send/MPI_Recv round trip
@@ -139,7 +139,7 @@ func latency(world *mpi.Communicator, iters int, profile string) (pt, fao, med f
 		pt, fao = ptSum.Seconds()/n*1e6, faoSum.Seconds()/n*1e6
 		return nil
 	}, nil)
-	err = errors.Join(err, ch.Free(), win.UnlockAll(), win.Free())
+	err = errors.Join(err, ch.Free(context.Background()), win.UnlockAll(), win.Free())
 	return allMax(world, pt), allMax(world, fao), allMax(world, med), err
 }
 

@@ -45,7 +45,7 @@ func stall(world *mpi.Communicator, busy time.Duration) error {
 			return err
 		}
 		say("host busy %v, progress goroutine %-3s: 200 put+take on rank 1 took %.3fs\n", busy, map[bool]string{false: "on", true: "off"}[noProgress], allMax(world, worst))
-		if err := c.Free(); err != nil {
+		if err := c.Free(context.Background()); err != nil {
 			return err
 		}
 	}

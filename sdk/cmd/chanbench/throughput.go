@@ -72,7 +72,7 @@ func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, seen [
 		}
 	}
 	world.Barrier()
-	return ch.Free()
+	return ch.Free(context.Background())
 }
 
 // timed runs c once between barriers and checks every message arrived

@@ -1,6 +1,8 @@
-// Package rma is a small cgo binding for the MPI one-sided (RMA) calls that
-// github.com/sbromberger/gompi lacks (windows, passive-target epochs,
-// atomics, flush), plus the RemoteChannel protocol's steps (rma.c, Ring):
+// Package rma is a small cgo binding for the MPI calls that
+// github.com/sbromberger/gompi lacks or gets wrong for the SDK (start-up with
+// errors, windows, passive-target epochs, atomics, flush), plus the
+// RemoteChannel protocol's steps (rma.c, Ring) and the encoding of its
+// control words (ctrl.c: initial state, Claim, Close, State):
 // each step is a fixed sequence of a few MPI operations, so that a put or a
 // take costs one cgo call when nothing waits. Go keeps the waiting,
 // contexts, errors, framing and codecs.
@@ -31,6 +33,8 @@ package rma
 #include <stdlib.h>
 #include <string.h>
 #include "rma.h"
+#include "ctrl.h"
+#include "lib.h"
 */
 import "C"
 
@@ -42,22 +46,40 @@ import (
 	mpi "github.com/sbromberger/gompi"
 )
 
-// Error is a failed MPI call: the call's name and MPI's error code and text.
-type Error struct {
-	Op   string
-	Code int
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("mpichan: %s failed: MPI error %d", e.Op, e.Code)
+// NewError makes the error of a failed MPI call from the call's name and
+// MPI's error code. The SDK replaces it, in its package initialisation, with
+// the constructor of its exported error type.
+var NewError = func(op string, code int) error {
+	_, text := ErrorText(code)
+	return fmt.Errorf("mpichan: %s failed: MPI error %d: %s", op, code, text)
 }
 
 func check(op string, rc C.int) error {
 	if rc == C.MPI_SUCCESS {
 		return nil
 	}
-	return &Error{Op: op, Code: int(rc)}
+	return NewError(op, int(rc))
 }
+
+// ErrorText is MPI's class and text (MPI_Error_class, MPI_Error_string) for
+// an error code; class is -1 when MPI does not know the code.
+func ErrorText(code int) (class int, text string) {
+	buf := make([]byte, int(C.error_text_max()))
+	var cl, n C.int
+	C.error_text(C.int(code), &cl, (*C.char)(unsafe.Pointer(&buf[0])), &n)
+	return int(cl), strings.TrimRight(string(buf[:n]), "\x00\n ")
+}
+
+// Start initialises MPI with MPI_Init_thread, asking for
+// MPI_THREAD_MULTIPLE; multiple reports whether MPI granted it.
+func Start() (multiple bool, err error) {
+	var provided C.int
+	err = check("MPI_Init_thread", C.start_mpi(&provided))
+	return provided == C.MPI_THREAD_MULTIPLE, err
+}
+
+// Stop finalises MPI (MPI_Finalize).
+func Stop() error { return check("MPI_Finalize", C.stop_mpi()) }
 
 // Comm is an MPI communicator owned by this package (a duplicate, so its
 // traffic never mixes with the caller's).
@@ -99,6 +121,20 @@ func (c *Comm) OneNode() (bool, error) {
 	var one C.int
 	err := check("MPI_Comm_split_type", C.rma_one_node(c.c, &one))
 	return one != 0, err
+}
+
+// Barrier is a barrier on c that can be given up: it returns at once, and
+// done reports whether every rank of c has entered it.
+func (c *Comm) Barrier() (done func() (bool, error), err error) {
+	var req C.MPI_Request
+	if err := check("MPI_Ibarrier", C.ibarrier(c.c, &req)); err != nil {
+		return nil, err
+	}
+	return func() (bool, error) {
+		var flag C.int
+		err := check("MPI_Test", C.test_request(&req, &flag))
+		return flag != 0, err
+	}, nil
 }
 
 // Free releases the communicator (collective).
@@ -146,9 +182,51 @@ func (w *Win) Local() []byte {
 	return unsafe.Slice((*byte)(w.base), w.size)
 }
 
-// LocalLoad atomically loads the int64 at byte offset disp of local memory.
-func (w *Win) LocalLoad(disp int) int64 {
-	return int64(C.rma_local_load(w.base, C.MPI_Aint(disp)))
+// InitChannel writes a channel's initial control and state words for
+// capacity slots into the local memory of a host's window. Call it before
+// LockAll.
+func (w *Win) InitChannel(capacity int) { C.ctrl_init(w.base, C.int64_t(capacity)) }
+
+// Activity changes whenever a put or a take has touched the channel held in
+// the local memory of a host's window.
+func (w *Win) Activity() int64 { return int64(C.ctrl_activity(w.base)) }
+
+// ChannelBytes is the size of a host's window for a channel of capacity
+// slots of slotSize bytes.
+func ChannelBytes(capacity, slotSize int) int {
+	return int(C.ctrl_window_bytes(C.int64_t(capacity), C.int64_t(slotSize)))
+}
+
+// MaxClaim is the largest claim one call may make.
+var MaxClaim = int64(C.ctrl_max_claim())
+
+// Claim adds n to the claims of the channel held by host, and marks it as
+// claiming.
+func (w *Win) Claim(host int, n int64) error {
+	return check("MPI_Fetch_and_op", C.ctrl_claim(w.w, C.int(host), C.int64_t(n)))
+}
+
+// Close marks the channel held by host as closed, once.
+func (w *Win) Close(host int) error { return check("MPI_Fetch_and_op", C.ctrl_close(w.w, C.int(host))) }
+
+// Closed reports whether old, the free-frame count that Ring.Put returned,
+// says that the channel is closed.
+func Closed(old int64) bool { return C.ctrl_closed(C.int64_t(old)) != 0 }
+
+// State is the channel as its host sees it.
+type State struct {
+	Len, Free, Claimed, Taken int64
+	Claiming, Closed          bool
+}
+
+// State reads the control words of the channel held by host.
+func (w *Win) State(host int) (State, error) {
+	var s C.ctrl_state_t
+	if err := check("MPI_Get_accumulate", C.ctrl_state(w.w, C.int(host), &s)); err != nil {
+		return State{}, err
+	}
+	return State{Len: int64(s.len), Free: int64(s.free), Claimed: int64(s.claimed), Taken: int64(s.taken),
+		Claiming: s.claiming != 0, Closed: s.closed != 0}, nil
 }
 
 // LockAll opens the shared passive-target epoch on every rank.
@@ -165,13 +243,6 @@ func (w *Win) Free() error { return check("MPI_Win_free", C.MPI_Win_free(&w.w)) 
 func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
 	var old C.int64_t
 	err := check("MPI_Fetch_and_op", C.rma_fetch_add(w.w, C.int(target), C.MPI_Aint(disp), C.int64_t(v), &old))
-	return int64(old), err
-}
-
-// FetchOr atomically ORs v into the int64 at disp and returns the old value.
-func (w *Win) FetchOr(target, disp int, v int64) (int64, error) {
-	var old C.int64_t
-	err := check("MPI_Fetch_and_op", C.rma_fetch_or(w.w, C.int(target), C.MPI_Aint(disp), C.int64_t(v), &old))
 	return int64(old), err
 }
 
@@ -203,12 +274,6 @@ const (
 	More = int(C.R_MORE) // the first frame of a longer message was read: Finish it
 )
 
-// Layout constants shared with the C side.
-const (
-	WFree, WTaken, WTail, WAvail, WHead, WClaimed = C.W_FREE, C.W_TAKEN, C.W_TAIL, C.W_AVAIL, C.W_HEAD, C.W_CLAIMED
-	CtrlWords                                     = C.CTRL_WORDS
-)
-
 // NewRing describes a channel of capacity slots of slotSize bytes held by
 // host in w.
 func NewRing(w *Win, host int, capacity int64, slotSize int) (*Ring, error) {
@@ -227,7 +292,7 @@ func (r *Ring) Close() {
 
 func step(op string, rc C.int) (int, error) {
 	if rc < 0 {
-		return 0, &Error{Op: op, Code: int(-rc)}
+		return 0, NewError(op, int(-rc))
 	}
 	return int(rc), nil
 }
@@ -292,6 +357,3 @@ func Initialized() bool { return C.rma_initialized() != 0 }
 
 // Finalized reports whether MPI_Finalize has been called.
 func Finalized() bool { return C.rma_finalized() != 0 }
-
-// ThreadMultiple reports whether MPI granted MPI_THREAD_MULTIPLE.
-func ThreadMultiple() bool { return C.rma_thread_level() == C.rma_thread_multiple() }

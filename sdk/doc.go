@@ -1,0 +1,74 @@
+// Package mpichan gives the ranks of an MPI job channels: bounded,
+// many-producer, many-consumer queues of Go values, held in MPI one-sided
+// windows, that any rank may put to and take from.
+//
+// # Life of a job
+//
+// main calls Init first, on the main goroutine, and Finalize last:
+//
+//	func main() {
+//		if err := mpichan.Init(); err != nil {
+//			log.Fatal(err)
+//		}
+//		defer mpichan.Finalize()
+//		...
+//	}
+//
+// Init starts MPI with MPI_THREAD_MULTIPLE and returns an error when MPI
+// cannot give what the SDK needs. World, Rank and Size describe the job
+// between Init and Finalize, and panic with ErrNotInitialized outside it.
+//
+// # Channels
+//
+// New creates a channel over a communicator, and Free releases it. Both are
+// collective: every rank of the communicator calls them, with the same
+// Options and the same message type; New checks that they agree and returns
+// ErrMismatch or ErrInvalid on every rank when they do not. Free waits for
+// the other ranks until its context ends, so one rank that never calls it
+// cannot hang the others' Free forever without an error. Free every channel
+// before Finalize.
+//
+// Put, Take and their variants work on one rank at a time and are safe for
+// concurrent use by any number of goroutines. A take that finds the channel
+// empty waits, with the channel's Backoff, until a message comes, its
+// context ends, or no message is left.
+//
+// # When no message is left: Claim and Close
+//
+// A take reports "none left" (ok false, or the end of an All loop) in one
+// of two ways, chosen by the job:
+//
+//   - Claim(n) announces n messages: once claims have been made and as many
+//     messages have been taken as were claimed, none is left. Claim when the
+//     number is known (from any rank, in one or several claims, ahead of the
+//     last message).
+//   - Close ends the puts of a stream of unknown length: once the channel is
+//     closed and drained, none is left.
+//
+// Until the first Claim or Close, a take waits: takers may start before the
+// producers. A take whose context ends while no Claim or Close was ever made
+// says so in its error, since that is the usual mistake.
+//
+// # Messages and codecs
+//
+// A channel moves bytes; a Codec turns messages into bytes and back. New
+// picks one for the message type (see CodecFor): []byte and strings as they
+// are, slices of numbers and fixed-size types in the machine's byte order,
+// anything else with encoding/gob. NewWithCodec takes any other. A message
+// may be larger than a frame (Options.FrameSize), up to the channel's
+// capacity in frames.
+//
+// # Waiting on several things
+//
+// All ranges over a channel's messages, with one error per loop; TakeAny
+// takes from whichever of several channels has a message first; PutF and
+// TakeF start an operation in the background and return a Future.
+//
+// # MPI underneath
+//
+// The communicators are github.com/sbromberger/gompi's (v0.2.0): New takes a
+// *mpi.Communicator and World returns one, so gompi is part of this API, and
+// its collectives (Barrier, Allreduce, Bcast ...) are what a job uses
+// besides channels. Errors that MPI itself reports come as *MPIError. The
+// build needs MPI's C headers and library (see the project README).
+package mpichan

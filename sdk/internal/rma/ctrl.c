@@ -1,0 +1,61 @@
+/* See ctrl.h. */
+#include "ctrl.h"
+#include "rma.h"
+
+/* Close subtracts CLOSED_MARK from the free-frame count: however many
+ * frames puts hold, the count is then far below zero, so no put can reserve
+ * frames, and the count still says how many frames are free. The claim
+ * count's top bit below the sign says whether any claim has been made. */
+#define CLOSED_MARK ((int64_t)1 << 40)
+#define CLAIM_FLAG ((int64_t)1 << 62)
+
+int64_t ctrl_max_claim(void) { return CLAIM_FLAG / 2 - 1; }
+
+int64_t ctrl_window_bytes(int64_t cap, int64_t slot_size) { return (CTRL_WORDS + cap) * 8 + cap * slot_size; }
+
+void ctrl_init(void *base, int64_t cap) {
+	int64_t *w = base;
+	w[W_FREE] = cap;
+	for (int64_t s = 0; s < cap; s++) w[CTRL_WORDS + s] = ST_FREE(s);
+}
+
+int64_t ctrl_activity(void *base) {
+	int64_t *w = base;
+	return __atomic_load_n(&w[W_TAIL], __ATOMIC_ACQUIRE) + __atomic_load_n(&w[W_HEAD], __ATOMIC_ACQUIRE) +
+	       __atomic_load_n(&w[W_FREE], __ATOMIC_ACQUIRE);
+}
+
+int ctrl_closed(int64_t old) { return old < -CLOSED_MARK / 2; }
+
+int ctrl_claim(MPI_Win w, int host, int64_t n) {
+	int64_t old;
+	int rc = rma_fetch_add(w, host, W_CLAIMED * 8, n, &old);
+	if (rc == MPI_SUCCESS && !(old & CLAIM_FLAG)) rc = rma_fetch_or(w, host, W_CLAIMED * 8, CLAIM_FLAG, &old);
+	return rc;
+}
+
+int ctrl_close(MPI_Win w, int host) {
+	int64_t old;
+	int rc = rma_fetch_add(w, host, W_FREE * 8, -CLOSED_MARK, &old);
+	if (rc == MPI_SUCCESS && ctrl_closed(old)) rc = rma_fetch_add(w, host, W_FREE * 8, CLOSED_MARK, &old);
+	return rc;
+}
+
+/* ctrl_state reads taken before the claims, so that a concurrent claim can
+ * only make "every claimed message taken" look not yet true. */
+int ctrl_state(MPI_Win w, int host, ctrl_state_t *out) {
+	static const int order[] = {W_TAKEN, W_CLAIMED, W_AVAIL, W_FREE};
+	int64_t v[CTRL_WORDS] = {0};
+	for (int i = 0; i < 4; i++) {
+		int rc = rma_load(w, host, order[i] * 8, 1, &v[order[i]]);
+		if (rc != MPI_SUCCESS) return rc;
+	}
+	int64_t marks = (-v[W_FREE] + CLOSED_MARK / 2) / CLOSED_MARK;
+	out->closed = marks > 0;
+	out->free = v[W_FREE] + marks * CLOSED_MARK;
+	out->taken = v[W_TAKEN];
+	out->claiming = (v[W_CLAIMED] & CLAIM_FLAG) != 0;
+	out->claimed = v[W_CLAIMED] & ~CLAIM_FLAG;
+	out->len = v[W_AVAIL] > 0 ? v[W_AVAIL] : 0;
+	return MPI_SUCCESS;
+}

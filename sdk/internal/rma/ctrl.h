@@ -1,0 +1,39 @@
+/* The channel's control words: how a host's window starts out, and the
+ * encoding of Claim, Close and the state that takes read. This is the only
+ * place that knows the closed mark and the claim flag; Go does no arithmetic
+ * on window words. The ring's put and take steps are in rma.c. */
+#ifndef MPICHAN_CTRL_H
+#define MPICHAN_CTRL_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+/* The channel as its host sees it. */
+typedef struct {
+	int64_t len;     /* messages published, not yet taken */
+	int64_t free;    /* free frames */
+	int64_t claimed; /* messages claimed so far */
+	int64_t taken;   /* messages taken so far */
+	int claiming;    /* whether any claim has been made */
+	int closed;
+} ctrl_state_t;
+
+/* The largest claim one call may make. */
+int64_t ctrl_max_claim(void);
+/* Bytes of a host's window for cap slots of slot_size bytes. */
+int64_t ctrl_window_bytes(int64_t cap, int64_t slot_size);
+/* Writes the initial control and state words into a host's own window
+ * memory, before the epoch opens. */
+void ctrl_init(void *base, int64_t cap);
+/* A number that changes whenever a put or take has touched the host's own
+ * window memory (read locally, atomically). */
+int64_t ctrl_activity(void *base);
+/* Whether old, a free-frame count a put fetched, carries the closed mark. */
+int ctrl_closed(int64_t old);
+
+/* These return MPI_SUCCESS or an MPI error code. */
+int ctrl_claim(MPI_Win w, int host, int64_t n);
+int ctrl_close(MPI_Win w, int host);
+int ctrl_state(MPI_Win w, int host, ctrl_state_t *out);
+
+#endif
