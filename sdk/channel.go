@@ -214,6 +214,7 @@ type Stats struct {
 	BytesPut, BytesTaken   int64 // encoded message bytes
 	FramesPut, FramesTaken int64
 	Retries                int64 // waits on a full or empty channel
+	Polls                  int64 // calls into MPI by the host's progress goroutine
 }
 
 // State is a snapshot of the channel as its host sees it.

@@ -21,7 +21,7 @@ import (
 // with MPI atomics (every operation a round trip through the host's MPI).
 func TestExactlyOnce(t *testing.T) {
 	mpitest.Run(t, 4, func(t *testing.T) {
-		total := 200_000
+		total := mpitest.Scaled(200_000)
 		if v, err := strconv.Atoi(os.Getenv("MPICHAN_TEST_MESSAGES")); err == nil {
 			total = v // a smaller run while debugging
 		}
@@ -108,7 +108,7 @@ func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int) {
 // TestFIFO: one producer and one consumer see messages in order.
 func TestFIFO(t *testing.T) {
 	mpitest.Run(t, 2, func(t *testing.T) {
-		const total = 20_000
+		total := int64(mpitest.Scaled(20_000))
 		ctx := deadline(t, 2*time.Minute)
 		ch := newChan[[]int64](t, mpichan.Options{Capacity: 16, FrameSize: 16, Host: 1})
 		defer free(t, ch)

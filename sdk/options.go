@@ -24,8 +24,10 @@ type Options struct {
 	// Backoff paces waiting operations (default DefaultBackoff).
 	Backoff Backoff
 	// NoProgress turns off the host's progress goroutine (see docs/MPI.md).
-	// It is off anyway under Open MPI when all ranks share one node, where
-	// the origin completes every operation itself (osc sm, osc rdma).
+	// It is off anyway on shared memory (all ranks on one node, NoShared
+	// unset: no MPI call reaches the window) and under Open MPI's osc sm,
+	// where the origin completes every operation itself; every other
+	// configuration, osc rdma included, needs it.
 	NoProgress bool
 	// Prefetch is how many messages a range over All may take from the
 	// host in one batch (default DefaultPrefetch; 1 takes one at a time).

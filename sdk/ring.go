@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -97,15 +96,17 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 	}
 	shared := oneNode && !o.NoShared
 	if shared {
-		r.win, err = rma.AllocateShared(c, size, r.host)
-	} else {
+		// A library whose one-sided components cannot make a shared
+		// window (Open MPI told to avoid osc sm) gets the MPI path.
+		if r.win, err = rma.AllocateShared(c, size, r.host); err != nil {
+			shared = false
+		}
+	}
+	if !shared {
 		r.win, err = rma.Allocate(c, size)
 	}
 	if err != nil {
-		if !oneNode && strings.Contains(rma.Library(), "Open MPI") {
-			err = fmt.Errorf("%w (across nodes Open MPI needs a one-sided component that works there with MPI_THREAD_MULTIPLE: see docs/MPI.md)", err)
-		}
-		return err
+		return fmt.Errorf("%w: %s", err, allocateHint(oneNode))
 	}
 	undo = append(undo, r.win.Free)
 	if size > 0 {
@@ -124,8 +125,7 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 		return err
 	}
 	// On shared memory no MPI call reaches the window: nothing to progress.
-	openMPILocal := oneNode && strings.Contains(rma.Library(), "Open MPI")
-	if size > 0 && !o.NoProgress && !openMPILocal && !shared {
+	if size > 0 && !o.NoProgress && !shared && needsProgress(oneNode) {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
 	}
 	return nil
@@ -386,7 +386,8 @@ func (r *ring) readState() (State, error) {
 func (r *ring) counters() Stats {
 	g := func(i int) int64 { return r.stats[i].Load() }
 	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
-		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries)}
+		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries),
+		Polls: r.prog.Polls()}
 }
 
 // free releases the window, the epoch and the communicator (collective).
