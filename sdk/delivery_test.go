@@ -1,6 +1,7 @@
 package mpichan_test
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -13,67 +14,101 @@ import (
 
 // TestExactlyOnce: 4 ranks each put and take at the same time, 200k
 // messages of mixed sizes (some span several frames); every id must be taken
-// exactly once and intact.
+// exactly once and intact. It runs on every path a one-node job can take:
+// shared memory with CPU atomics and batched takes (the default), MPI
+// atomics (NoShared) with batched takes, takes one at a time, and puts in
+// batches (PutBatch); with a quarter of the messages each, a twentieth
+// with MPI atomics (every operation a round trip through the host's MPI).
 func TestExactlyOnce(t *testing.T) {
 	mpitest.Run(t, 4, func(t *testing.T) {
-		total := uint64(200_000)
+		total := mpitest.Scaled(200_000)
 		if v, err := strconv.Atoi(os.Getenv("MPICHAN_TEST_MESSAGES")); err == nil {
-			total = uint64(v) // a smaller run while debugging
+			total = v // a smaller run while debugging
 		}
-		ctx := deadline(t, 4*time.Minute)
-		ch := newChan[[]byte](t, mpichan.Options{Capacity: 64, FrameSize: 64})
-		defer free(t, ch)
-		rank, size := mpichan.Rank(), mpichan.Size()
-		if rank == 0 {
-			if err := ch.Claim(int(total)); err != nil {
-				t.Fatal(err)
-			}
+		for _, c := range []struct {
+			name  string
+			opt   mpichan.Options
+			total int
+			batch int // messages per PutBatch; 0: Put
+		}{
+			{"default", mpichan.Options{}, total, 0},
+			{"MPI atomics", mpichan.Options{NoShared: true}, total / 20, 0},
+			{"one at a time", mpichan.Options{Prefetch: 1}, total / 4, 0},
+			{"PutBatch", mpichan.Options{}, total / 4, 13},
+			{"PutBatch, MPI atomics", mpichan.Options{NoShared: true}, total / 20, 13},
+		} {
+			c.opt.Capacity, c.opt.FrameSize = 64, 64
+			t.Run(c.name, func(t *testing.T) { exactlyOnce(t, c.opt, uint64(c.total), c.batch) })
 		}
-		sizes := []int{0, 10, 52, 53, 100, 300, 1000}
-		putErr := make(chan error, 1)
-		go func() {
-			for id := uint64(rank); id < total; id += uint64(size) {
-				if err := ch.Put(ctx, message(id, sizes[id%uint64(len(sizes))])); err != nil {
+	})
+}
+
+func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int) {
+	ctx := deadline(t, 4*time.Minute)
+	ch := newChan[[]byte](t, opt)
+	defer free(t, ch)
+	rank, size := mpichan.Rank(), mpichan.Size()
+	if rank == 0 {
+		if err := ch.Claim(int(total)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sizes := []int{0, 10, 52, 53, 100, 300, 1000}
+	putErr := make(chan error, 1)
+	go func() {
+		var group [][]byte
+		for id := uint64(rank); id < total; id += uint64(size) {
+			msg := message(id, sizes[id%uint64(len(sizes))])
+			if batch == 0 {
+				if err := ch.Put(ctx, msg); err != nil {
 					putErr <- err
 					return
 				}
+				continue
 			}
-			putErr <- nil
-		}()
-		counts := make([]int32, total)
-		taken := 0
-		for msg, err := range ch.All(ctx) {
-			if err != nil {
-				t.Fatalf("rank %d: take: %v", rank, err)
-			}
-			id, ok := check(msg)
-			if !ok || id >= total {
-				t.Fatalf("rank %d: corrupt message (id %d, %d bytes)", rank, id, len(msg))
-			}
-			counts[id]++
-			taken++
-		}
-		if err := <-putErr; err != nil {
-			t.Fatalf("rank %d: put: %v", rank, err)
-		}
-		sum := make([]int32, total)
-		if err := mpichan.World().AllreduceInt32s(sum, counts, mpi.OpSum, 0); err != nil {
-			t.Fatal(err)
-		}
-		for id, c := range sum {
-			if c != 1 {
-				t.Fatalf("id %d taken %d times", id, c)
+			if group = append(group, msg); len(group) == batch || id+uint64(size) >= total {
+				if n, err := ch.PutBatch(ctx, group); err != nil || n != len(group) {
+					putErr <- fmt.Errorf("PutBatch put %d of %d: %v", n, len(group), err)
+					return
+				}
+				group = group[:0]
 			}
 		}
-		st := ch.Stats()
-		t.Logf("rank %d: took %d, put %d, retries %d", rank, taken, st.Puts, st.Retries)
-	})
+		putErr <- nil
+	}()
+	counts := make([]int32, total)
+	taken := 0
+	for msg, err := range ch.All(ctx) {
+		if err != nil {
+			t.Fatalf("rank %d: take: %v", rank, err)
+		}
+		id, ok := check(msg)
+		if !ok || id >= total {
+			t.Fatalf("rank %d: corrupt message (id %d, %d bytes)", rank, id, len(msg))
+		}
+		counts[id]++
+		taken++
+	}
+	if err := <-putErr; err != nil {
+		t.Fatalf("rank %d: put: %v", rank, err)
+	}
+	sum := make([]int32, total)
+	if err := mpichan.World().AllreduceInt32s(sum, counts, mpi.OpSum, 0); err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range sum {
+		if c != 1 {
+			t.Fatalf("id %d taken %d times", id, c)
+		}
+	}
+	st := ch.Stats()
+	t.Logf("rank %d: took %d, put %d, retries %d", rank, taken, st.Puts, st.Retries)
 }
 
 // TestFIFO: one producer and one consumer see messages in order.
 func TestFIFO(t *testing.T) {
 	mpitest.Run(t, 2, func(t *testing.T) {
-		const total = 20_000
+		total := int64(mpitest.Scaled(20_000))
 		ctx := deadline(t, 2*time.Minute)
 		ch := newChan[[]int64](t, mpichan.Options{Capacity: 16, FrameSize: 16, Host: 1})
 		defer free(t, ch)
@@ -141,6 +176,59 @@ func TestSeveralChannels(t *testing.T) {
 		}
 		if err := b.Put(ctx, "a reply longer than one frame"); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestLoopStopKeepsMessages: a range over All that breaks early leaves the
+// messages it prefetched to this rank's next takes, in order: a loop of
+// one message at a time, a Take, then a loop to the end see them all,
+// once each, in the order they were put.
+func TestLoopStopKeepsMessages(t *testing.T) {
+	mpitest.Run(t, 2, func(t *testing.T) {
+		const total = 3000
+		ctx := deadline(t, 2*time.Minute)
+		ch := newChan[[]int64](t, mpichan.Options{Capacity: 64, FrameSize: 16, Prefetch: 16})
+		defer free(t, ch)
+		if mpichan.Rank() == 0 {
+			ch.Claim(total)
+			for i := int64(0); i < total; i++ {
+				if err := ch.Put(ctx, []int64{i}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return
+		}
+		next := int64(0)
+		want := func(v []int64) {
+			t.Helper()
+			if len(v) != 1 || v[0] != next {
+				t.Fatalf("got %v, want message %d", v, next)
+			}
+			next++
+		}
+		for next < total/2 {
+			for v, err := range ch.All(ctx) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				want(v)
+				break
+			}
+			v, ok, err := ch.Take(ctx)
+			if err != nil || !ok {
+				t.Fatalf("take %d: %v %v", next, ok, err)
+			}
+			want(v)
+		}
+		for v, err := range ch.All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(v)
+		}
+		if next != total {
+			t.Fatalf("took %d of %d", next, total)
 		}
 	})
 }

@@ -14,7 +14,8 @@ import (
 // put and take through its channel; they must finish long before it does.
 func TestHostBusy(t *testing.T) {
 	mpitest.Run(t, hostBusyRanks(), func(t *testing.T) {
-		const perRank, busy = 200, time.Second
+		const busy = time.Second
+		perRank := mpitest.Scaled(200)
 		ctx := deadline(t, time.Minute)
 		ch := newChan[[]float64](t, mpichan.Options{Capacity: 32, FrameSize: 64})
 		defer free(t, ch)
@@ -31,6 +32,13 @@ func TestHostBusy(t *testing.T) {
 			}
 			took = time.Since(start)
 			_ = x
+			// The progress goroutine pauses between polls (20µs at least):
+			// a poller that spins makes several times more.
+			if polls, limit := ch.Stats().Polls, int64(50_000*took.Seconds()); polls > limit {
+				t.Errorf("progress goroutine polled %d times in %v (limit %d): it spins", polls, took, limit)
+			} else {
+				t.Logf("progress goroutine: %d polls in %v", polls, took)
+			}
 		} else {
 			// One put then one take at a time: each waits for the host.
 			for i := 0; i < perRank; i++ {

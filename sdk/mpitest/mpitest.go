@@ -143,15 +143,49 @@ func Build(t *testing.T, dir string) string {
 	return exe
 }
 
-// Launcher is the command line that starts n ranks.
+// Launcher is the command line that starts n ranks: MPICHAN_MPIRUN if set,
+// else the test hosts' launcher if MPICHAN_HOSTS is set, else the local one.
 func Launcher(n int) []string {
 	if v := strings.Fields(os.Getenv("MPICHAN_MPIRUN")); len(v) > 0 {
 		return append(v, "-n", strconv.Itoa(n))
 	}
-	if strings.Contains(mpichan.Library(), "Open MPI") {
+	openMPI := strings.Contains(mpichan.Library(), "Open MPI")
+	if dir := os.Getenv(envHosts); dir != "" {
+		name := "mpiexec.mpich"
+		if openMPI {
+			name = "mpirun.openmpi"
+		}
+		return []string{filepath.Join(dir, name), "-n", strconv.Itoa(n)}
+	}
+	if openMPI {
 		return []string{first("mpirun.openmpi", "mpirun"), "--oversubscribe", "--bind-to", "none", "-n", strconv.Itoa(n)}
 	}
 	return []string{first("mpiexec.hydra", "mpiexec.mpich", "mpiexec"), "-n", strconv.Itoa(n)}
+}
+
+// envHosts names the test hosts' helpers directory (see hosts/up.sh).
+const envHosts = "MPICHAN_HOSTS"
+
+// AcrossHosts reports whether launches go across the test hosts.
+func AcrossHosts() bool { return os.Getenv(envHosts) != "" }
+
+// hostsScale is the share of a message count that Scaled keeps across
+// hosts, where every one-sided operation is a round trip over TCP.
+const hostsScale = 0.005
+
+// Scaled is count, or a share of it across hosts (hostsScale, or
+// MPICHAN_TEST_SCALE when set: a fraction such as 0.1), at least 1. Tests
+// use it for message counts, so that the same assertions hold over TCP
+// within the same deadlines.
+func Scaled(count int) int {
+	f := 1.0
+	if AcrossHosts() {
+		f = hostsScale
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("MPICHAN_TEST_SCALE"), 64); err == nil && v > 0 {
+		f = v
+	}
+	return max(1, int(float64(count)*f))
 }
 
 // Env is the environment a launch adds: the rank count for Main, and the

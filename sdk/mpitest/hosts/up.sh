@@ -11,6 +11,10 @@
 #   agent.sh HOST CMD...  rsh-style launch agent (Open MPI plm_rsh_agent,
 #                         hydra -launcher-exec); CMD is one shell string
 #   hosts                 the host names, one a line
+#   mpirun.openmpi ARGS   Open MPI's mpirun across the hosts
+#   mpiexec.mpich ARGS    MPICH's mpiexec.hydra across the hosts
+#                         (both: started on h1, rank r on host r mod N + 1,
+#                         UCX forced onto TCP; add -n N and the program)
 # Needs root and iproute2. Tear down with down.sh (same variables).
 set -euo pipefail
 N=${HOSTS_N:-3}; P=${HOSTS_PREFIX:-mpichan}; NET=${HOSTS_NET:-10.77.0}
@@ -56,5 +60,22 @@ h=\$1; shift
 case "\$h" in $NET.*) h="h\${h##*.}";; esac
 exec ip netns exec "$P-\$h" unshare --uts sh -c 'hostname "\$0"; shift; exec sh -c "\$*"' "\$h" x "\$@"
 SH
-chmod +x "$DIR/nsrun.sh" "$DIR/agent.sh"
+hostlist=$(paste -sd, "$DIR/hosts")
+# Between namespaces UCX would pick shared memory (one kernel): force TCP
+# over the hosts' own interface, so that the hosts stand for a cluster.
+# shellcheck disable=SC2016 # expanded by the scripts below, when they run
+ucx='export UCX_TLS="${UCX_TLS:-tcp,self}" UCX_NET_DEVICES="${UCX_NET_DEVICES:-eth0}"'
+cat > "$DIR/mpirun.openmpi" <<SH
+#!/bin/sh
+# Open MPI's mpirun across the test hosts ($hostlist), rank r on host r mod $N + 1.
+$ucx
+exec "$DIR/nsrun.sh" h1 mpirun --host "$(sed 's/$/:64/' "$DIR/hosts" | paste -sd,)" --map-by node --oversubscribe --bind-to none --mca plm_rsh_agent "$DIR/agent.sh" --mca oob_tcp_if_include eth0 --mca btl_tcp_if_include eth0 "\$@"
+SH
+cat > "$DIR/mpiexec.mpich" <<SH
+#!/bin/sh
+# MPICH's mpiexec.hydra across the test hosts ($hostlist), rank r on host r mod $N + 1.
+$ucx
+exec "$DIR/nsrun.sh" h1 mpiexec.hydra -launcher ssh -launcher-exec "$DIR/agent.sh" -hosts "$hostlist" "\$@"
+SH
+chmod +x "$DIR/nsrun.sh" "$DIR/agent.sh" "$DIR/mpirun.openmpi" "$DIR/mpiexec.mpich"
 echo "up.sh: $N test hosts h1..h$N on $NET.0/24 (prefix $P); helpers in $DIR"

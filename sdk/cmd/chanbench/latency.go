@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+	"github.com/mpichan/mpichan/sdk/internal/rma"
+	mpi "github.com/sbromberger/gompi"
+)
+
+// idle runs work on rank 1 (with rank 0 as its partner when partner is
+// set) while the other ranks wait on a channel hosted by the last rank,
+// with long naps, so that the ranks measured have the cores. Rank 0, the
+// target of every one-sided measurement, waits inside MPI when the
+// library needs the target in MPI for a raw fetch-and-op to complete
+// (MPICH; Open MPI on one node does not). Rank 0 first runs target, if
+// given, while rank 1 works.
+func idle(world *mpi.Communicator, partner bool, work func() error, target func()) error {
+	ctx := context.Background()
+	rank, size := world.Rank(), world.Size()
+	done, err := mpichan.New[int](world, mpichan.Options{Capacity: 8, FrameSize: 8, Host: size - 1,
+		Backoff: mpichan.Backoff{Yields: 1, Min: time.Millisecond, Max: 20 * time.Millisecond}})
+	if err != nil {
+		return err
+	}
+	targetInMPI := partner || !strings.Contains(mpichan.Library(), "Open MPI")
+	waiters := size - 2
+	if !targetInMPI {
+		waiters++
+	}
+	var werr error
+	if rank == 0 && target != nil {
+		target()
+	}
+	switch {
+	case rank == 1:
+		werr = work()
+		for range waiters {
+			if err := done.Put(ctx, 1); err != nil {
+				return err
+			}
+		}
+	case rank == 0 && partner:
+		werr = work()
+	case rank == 0 && targetInMPI:
+	default:
+		if _, _, err := done.Take(ctx); err != nil {
+			return err
+		}
+	}
+	world.Barrier()
+	return errors.Join(werr, done.Free(context.Background()))
+}
+
+// halfRoundTrip is half the time of a 64-byte MPI_Send/MPI_Recv round trip
+// between ranks 0 and 1.
+func halfRoundTrip(world *mpi.Communicator, iters int) (float64, error) {
+	var us float64
+	err := idle(world, true, func() error {
+		b := make([]byte, 64)
+		other := 1 - world.Rank()
+		t := time.Now()
+		for range iters + 100 {
+			if world.Rank() == 0 {
+				world.SendBytes(b, other, 1)
+				world.RecvPreallocBytes(b, other, 1)
+			} else {
+				world.RecvPreallocBytes(b, other, 1)
+				world.SendBytes(b, other, 1)
+			}
+		}
+		us = time.Since(t).Seconds() / float64(2*(iters+100)) * 1e6
+		return nil
+	}, nil)
+	return allMax(world, us), err
+}
+
+// latency times, on rank 1, a Put then TryTake of one 8 x float64 message
+// on a channel hosted by rank 0, and a raw MPI_Fetch_and_op + flush on a
+// window hosted by rank 0, in interleaved blocks of 1,000 (the first 10
+// not counted). It returns the mean put+take and fetch-and-op in µs and the
+// median of the blocks' ratios, which a block disturbed by another process
+// cannot move.
+func latency(world *mpi.Communicator, iters int) (pt, fao, med float64, err error) {
+	ctx := context.Background()
+	ch, err := mpichan.New[[]float64](world, mpichan.Options{Capacity: 256, FrameSize: 64, NoShared: noShared})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	win, err := rawWindow(world, 64)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	err = idle(world, false, func() error {
+		v := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+		const block, warmup = 1000, 10
+		var ptSum, faoSum time.Duration
+		var ratios []float64
+		blocks := (iters + block - 1) / block
+		for b := -warmup; b < blocks; b++ {
+			t := time.Now()
+			for range block {
+				if err := ch.Put(ctx, v); err != nil {
+					return err
+				}
+				if _, _, err := ch.TryTake(); err != nil {
+					return err
+				}
+			}
+			d := time.Since(t)
+			t = time.Now()
+			for range block {
+				if _, err := win.FetchAdd(0, 0, 1); err != nil {
+					return err
+				}
+			}
+			if f := time.Since(t); b >= 0 {
+				ptSum, faoSum = ptSum+d, faoSum+f
+				ratios = append(ratios, float64(d)/float64(f))
+			}
+		}
+		slices.Sort(ratios)
+		med = ratios[len(ratios)/2]
+		n := float64(block * blocks)
+		pt, fao = ptSum.Seconds()/n*1e6, faoSum.Seconds()/n*1e6
+		return nil
+	}, nil)
+	err = errors.Join(err, ch.Free(context.Background()), win.UnlockAll(), win.Free())
+	return allMax(world, pt), allMax(world, fao), allMax(world, med), err
+}
+
+// rawPut is rank 1's bandwidth, in bytes/s, putting size bytes m times
+// into a window on rank 0 with MPI_Put + MPI_Win_flush.
+func rawPut(world *mpi.Communicator, size, m int) (float64, error) {
+	win, err := rawWindow(world, size)
+	if err != nil {
+		return 0, err
+	}
+	var bw float64
+	err = idle(world, false, func() error {
+		buf := make([]byte, size)
+		for i := range buf {
+			buf[i] = byte(i)
+		}
+		for range 3 { // warm-up
+			if err := win.Put(0, 0, buf); err != nil {
+				return err
+			}
+		}
+		t := time.Now()
+		for range m {
+			if err := win.Put(0, 0, buf); err != nil {
+				return err
+			}
+		}
+		bw = float64(size*m) / time.Since(t).Seconds()
+		return nil
+	}, nil)
+	return allMax(world, bw), errors.Join(err, win.UnlockAll(), win.Free())
+}
+
+func rawWindow(world *mpi.Communicator, bytes int) (*rma.Win, error) {
+	c, err := rma.Dup(world)
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	if c.Rank() == 0 {
+		size = bytes
+	}
+	w, err := rma.Allocate(c, size)
+	if err != nil {
+		return nil, err
+	}
+	return w, w.LockAll()
+}
+
+// allMax is the largest of every rank's x (the one rank that measured).
+func allMax(world *mpi.Communicator, x float64) float64 {
+	out := make([]float64, 1)
+	world.AllreduceFloat64s(out, []float64{x}, mpi.OpMax, 0)
+	return out[0]
+}
+
+// channelBandwidth is the bytes/s of m messages of size bytes through a
+// channel hosted by rank 0 from rank 0 to rank 1 (All), the other ranks
+// idle; each message's length and first and last elements are checked.
+func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
+	ctx := context.Background()
+	ch, err := mpichan.New[[]float64](world, variant{noShared: noShared}.options(size))
+	if err != nil {
+		return 0, err
+	}
+	var bw float64
+	err = idle(world, true, func() error {
+		elems := size / 8
+		t := time.Now()
+		if world.Rank() == 0 {
+			if err := ch.Claim(m); err != nil {
+				return err
+			}
+			v := make([]float64, elems)
+			for i := range m {
+				v[0], v[elems-1] = float64(i), float64(i)
+				if err := ch.Put(ctx, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		i := 0
+		for v, err := range ch.All(ctx) {
+			if err != nil {
+				return err
+			}
+			if len(v) != elems || v[0] != float64(i) || v[elems-1] != float64(i) {
+				return fmt.Errorf("bandwidth: message %d arrived wrong", i)
+			}
+			i++
+		}
+		if i != m {
+			return fmt.Errorf("bandwidth: %d of %d messages", i, m)
+		}
+		bw = float64(size*m) / time.Since(t).Seconds()
+		return nil
+	}, nil)
+	return allMax(world, bw), errors.Join(err, ch.Free(context.Background()))
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+	mpi "github.com/sbromberger/gompi"
+)
+
+// contender is one way of moving n messages of elems float64 from rank 0
+// to the other ranks; it returns the seconds its messages took, from a
+// barrier to a barrier (set-up such as creating a channel not counted).
+type contender struct {
+	name string
+	run  func(world *mpi.Communicator, n, elems int, seen []int64) (float64, error)
+}
+
+// span times f between two barriers.
+func span(world *mpi.Communicator, f func() error) (float64, error) {
+	world.Barrier()
+	t := time.Now()
+	err := f()
+	world.Barrier()
+	return time.Since(t).Seconds(), err
+}
+
+// variant is a channel configuration under test: Options.Prefetch (0:
+// the default) and Options.NoShared.
+type variant struct {
+	prefetch int
+	noShared bool
+	batch    bool // rank 0 puts with PutBatch, 16 at a time
+}
+
+func (v variant) String() string {
+	s := "channel"
+	if v.prefetch != 0 {
+		s += fmt.Sprintf(" prefetch %d", v.prefetch)
+	}
+	if v.noShared {
+		s += " MPI atomics"
+	}
+	if v.batch {
+		s += " PutBatch"
+	}
+	return s
+}
+
+// parseVariants reads -channels: specs like "default", "p4" (prefetch 4),
+// "m" or "p4m" (MPI atomics), with a "b" at the end for PutBatch ("b",
+// "p4mb").
+func parseVariants(spec string) ([]variant, error) {
+	var vs []variant
+	for _, f := range strings.Split(spec, ",") {
+		f = strings.TrimSpace(f)
+		var v variant
+		if f != "default" {
+			v.batch = strings.HasSuffix(f, "b")
+			f = strings.TrimSuffix(f, "b")
+			v.noShared = strings.HasSuffix(f, "m")
+			f = strings.TrimSuffix(f, "m")
+			if f != "" {
+				p, err := strconv.Atoi(strings.TrimPrefix(f, "p"))
+				if err != nil || !strings.HasPrefix(f, "p") || p < 1 {
+					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m, pNm, each optionally followed by b)", f)
+				}
+				v.prefetch = p
+			}
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+// noShared is -noshared.
+var noShared bool
+
+// variants are the channel configurations -channels names.
+var variants = []variant{{}}
+
+// contenders are the two farms, then a channel per variant.
+func contenders() []contender {
+	cs := []contender{
+		{"farm depth 1", func(w *mpi.Communicator, n, elems int, seen []int64) (float64, error) {
+			return span(w, func() error { _, err := farm(w, n, elems, 1, seen); return err })
+		}},
+		{"farm depth 2", func(w *mpi.Communicator, n, elems int, seen []int64) (float64, error) {
+			return span(w, func() error { _, err := farm(w, n, elems, 2, seen); return err })
+		}},
+	}
+	for _, v := range variants {
+		cs = append(cs, contender{v.String(), func(w *mpi.Communicator, n, elems int, seen []int64) (float64, error) {
+			return channelRun(w, n, elems, v.options(elems*8), v.batch, seen)
+		}})
+	}
+	return cs
+}
+
+// options are the options the benchmark's channels use: the defaults,
+// with frames large enough for one message and at most 16 MiB of slots.
+func (v variant) options(bytes int) mpichan.Options {
+	frame := max(256, (bytes+63)&^63)
+	return mpichan.Options{FrameSize: frame, Capacity: min(64, max(4, (16<<20)/frame)), Prefetch: v.prefetch, NoShared: v.noShared}
+}
+
+// channelRun is the code a user writes: rank 0 hosts, claims and puts;
+// the others range over All.
+func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, batch bool, seen []int64) (float64, error) {
+	ctx := context.Background()
+	ch, err := mpichan.New[[]float64](world, o)
+	if err != nil {
+		return 0, err
+	}
+	secs, err := span(world, func() error {
+		if world.Rank() == 0 {
+			if err := ch.Claim(n); err != nil {
+				return err
+			}
+			return puts(ctx, ch, n, elems, batch)
+		}
+		for v, err := range ch.All(ctx) {
+			if err != nil {
+				return err
+			}
+			if err := verify(v, elems, seen); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return secs, ch.Free(ctx)
+}
+
+// puts puts messages 0..n-1 with Put, or with PutBatch 16 at a time.
+func puts(ctx context.Context, ch *mpichan.Channel[[]float64], n, elems int, batch bool) error {
+	if !batch {
+		v := make([]float64, elems)
+		for i := range n {
+			fill(v, i)
+			if err := ch.Put(ctx, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	group := make([][]float64, 16)
+	for i := range group {
+		group[i] = make([]float64, elems)
+	}
+	for i := 0; i < n; i += len(group) {
+		g := group[:min(len(group), n-i)]
+		for j := range g {
+			fill(g[j], i+j)
+		}
+		if _, err := ch.PutBatch(ctx, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timed runs c once and checks every message arrived exactly once; it
+// returns messages per second.
+func timed(world *mpi.Communicator, c contender, n, elems int) (float64, error) {
+	seen := make([]int64, n)
+	secs, err := c.run(world, n, elems, seen)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", c.name, err)
+	}
+	if err := exactlyOnce(world, seen); err != nil {
+		return 0, fmt.Errorf("%s: %w", c.name, err)
+	}
+	// Rank 0's clock decides, for every rank alike.
+	out := []float64{secs}
+	world.BcastFloat64s(out, 0)
+	return float64(n) / out[0], nil
+}
+
+// compare runs the farms and the channels reps times, in rotating order
+// so that drift in the machine's speed hits all alike, and prints each run
+// and, per channel, the median and range of channel ÷ best farm in the same
+// run. It returns the median rate of each contender.
+func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float64, error) {
+	cs := contenders()
+	rates := make([][]float64, len(cs))
+	ratios := make([][]float64, len(cs))
+	for rep := range reps {
+		for i := range cs {
+			k := (i + rep) % len(cs)
+			r, err := timed(world, cs[k], n, elems)
+			if err != nil {
+				return nil, err
+			}
+			rates[k] = append(rates[k], r)
+		}
+		line := fmt.Sprintf("%s run %d:", label, rep+1)
+		farm := max(rates[0][rep], rates[1][rep])
+		for k, c := range cs {
+			line += fmt.Sprintf(" %s %.0f msg/s", c.name, rates[k][rep])
+			if k >= 2 {
+				ratios[k] = append(ratios[k], rates[k][rep]/farm)
+				line += fmt.Sprintf(" (%.2fx)", rates[k][rep]/farm)
+			}
+			line += ";"
+		}
+		say("%s\n", strings.TrimSuffix(line, ";"))
+	}
+	for k := 2; k < len(cs); k++ {
+		lo, med, hi := spread(ratios[k])
+		say("RATIO %s (%d x %d B, %d ranks), %s/best farm: median %.2fx, range %.2f-%.2fx over %d runs\n",
+			label, n, elems*8, world.Size(), cs[k].name, med, lo, hi, reps)
+	}
+	meds := make([]float64, len(cs))
+	for k := range cs {
+		meds[k] = median(rates[k])
+	}
+	return meds, nil
+}
+
+func median(v []float64) float64 {
+	_, m, _ := spread(v)
+	return m
+}
+
+// spread is the minimum, median and maximum of v.
+func spread(v []float64) (lo, med, hi float64) {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[0], s[len(s)/2], s[len(s)-1]
+}
