@@ -27,7 +27,7 @@ RUN_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_opa
 APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck
 MODULES := ./sdk ./examples .
 
-.PHONY: demo test setup env build vet test-mpi test-race test-slurm bench templates clean
+.PHONY: demo test setup env build vet test-mpi test-race test-slurm test-hosts bench bench-hosts templates clean
 
 demo: setup
 	@$(MAKE) --no-print-directory MPI=$(MPI) _demo
@@ -37,8 +37,8 @@ _demo:
 	$(RUN_ENV) $(MPIRUN) -n 2 bin/montecarlo
 
 test: setup
-	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi
-	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi
+	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi test-hosts
+	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi test-hosts
 	@$(MAKE) --no-print-directory test-slurm
 
 # setup installs what a fresh machine lacks: Debian's MPI packages and the
@@ -76,6 +76,21 @@ test-mpi:
 test-slurm:
 	@echo "== real Slurm"
 	$(CGO_FLAGS) bash slurm/test.sh
+
+# 3 test hosts (network namespaces with their own addresses, made by
+# sdk/mpitest/hosts/up.sh and always removed again): the SDK's multi-rank
+# tests and the examples' tests run across them (MPICHAN_HOSTS: rank r on
+# host r mod 3, over TCP), then every template's job runs on 6 ranks there
+# and on one host, with identical results. Needs root.
+HOSTS_DIR := /tmp/mpichan-hosts
+HOSTS_ENV = MPICHAN_HOSTS=$(HOSTS_DIR) MPICHAN_TEST_TIMEOUT=10m
+test-hosts:
+	@echo "== across 3 test hosts ($(MPI))"
+	@bash sdk/mpitest/hosts/down.sh >/dev/null 2>&1; bash sdk/mpitest/hosts/up.sh
+	@trap 'bash sdk/mpitest/hosts/down.sh' EXIT; set -e; \
+	(cd sdk && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./...); \
+	(cd examples && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./...); \
+	$(HOSTS_ENV) MPI=$(MPI) $(CGO_FLAGS) bash sdk/mpitest/hosts/jobs.sh
 
 # Re-copy examples/ into templates/ after changing an example.
 templates:

@@ -111,6 +111,9 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 	if err != nil {
 		return err
 	}
+	if serialRMA(oneNode) {
+		rma.Serialize(true)
+	}
 	if size > 0 && !o.NoProgress && needsProgress(oneNode) {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
 	}

@@ -64,19 +64,33 @@ func acrossNodes() bool {
 	return err == nil && n > 1
 }
 
-// oscSM reports whether Open MPI's osc sm serves the windows of a
-// communicator on one node: it does unless OMPI_MCA_osc leaves it out.
-func oscSM() bool {
+// oscAllows reports whether OMPI_MCA_osc, when set, lets Open MPI use the
+// one-sided component name ("sm", "ucx"); unset, Debian's configuration
+// file decides, which allows sm and rdma but not ucx or pt2pt.
+func oscAllows(name string) bool {
 	v := strings.TrimSpace(os.Getenv("OMPI_MCA_osc"))
 	if v == "" {
-		return true
+		return name != "ucx" && name != "pt2pt"
 	}
 	exclude := strings.HasPrefix(v, "^")
 	listed := false
 	for _, c := range strings.Split(strings.TrimPrefix(v, "^"), ",") {
-		listed = listed || strings.TrimSpace(c) == "sm"
+		listed = listed || strings.TrimSpace(c) == name
 	}
 	return listed != exclude
+}
+
+// oscSM reports whether Open MPI's osc sm serves the windows of a
+// communicator on one node: it does unless OMPI_MCA_osc leaves it out.
+func oscSM() bool { return oscAllows("sm") }
+
+// serialRMA reports whether one-sided calls must be serialized in this
+// process: under Open MPI's osc ucx (across nodes, where Init picks it,
+// or wherever OMPI_MCA_osc lets it in and osc sm does not serve), whose
+// 4.1 release deadlocks with concurrent one-sided calls from several
+// threads (measured: 3 ranks, 4 goroutines each, hung 2 of 2 runs).
+func serialRMA(oneNode bool) bool {
+	return openMPI() && oscAllows("ucx") && !(oneNode && oscSM())
 }
 
 // needsProgress reports whether a channel's host must keep calling into

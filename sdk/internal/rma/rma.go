@@ -41,6 +41,8 @@ import "C"
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	mpi "github.com/sbromberger/gompi"
@@ -203,6 +205,7 @@ var MaxClaim = int64(C.ctrl_max_claim())
 // Claim adds n to the claims of the channel held by host, and marks it as
 // claiming.
 func (w *Win) Claim(host int, n int64) error {
+	defer serialize()()
 	return check("MPI_Fetch_and_op", C.ctrl_claim(w.w, C.int(host), C.int64_t(n)))
 }
 
@@ -221,6 +224,7 @@ type State struct {
 
 // State reads the control words of the channel held by host.
 func (w *Win) State(host int) (State, error) {
+	defer serialize()()
 	var s C.ctrl_state_t
 	if err := check("MPI_Get_accumulate", C.ctrl_state(w.w, C.int(host), &s)); err != nil {
 		return State{}, err
@@ -241,6 +245,7 @@ func (w *Win) Free() error { return check("MPI_Win_free", C.MPI_Win_free(&w.w)) 
 // FetchAdd atomically adds v to the int64 at disp on target and returns the
 // previous value.
 func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
+	defer serialize()()
 	var old C.int64_t
 	err := check("MPI_Fetch_and_op", C.rma_fetch_add(w.w, C.int(target), C.MPI_Aint(disp), C.int64_t(v), &old))
 	return int64(old), err
@@ -248,11 +253,13 @@ func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
 
 // Load atomically reads len(out) int64 words starting at disp.
 func (w *Win) Load(target, disp int, out []int64) error {
+	defer serialize()()
 	return check("MPI_Get_accumulate", C.rma_load(w.w, C.int(target), C.MPI_Aint(disp), C.int(len(out)), (*C.int64_t)(unsafe.Pointer(&out[0]))))
 }
 
 // Put writes buf at disp on target with MPI_Put and flushes it.
 func (w *Win) Put(target, disp int, buf []byte) error {
+	defer serialize()()
 	return check("MPI_Put", C.rma_put(w.w, C.int(target), C.MPI_Aint(disp), bytesPtr(buf), C.int(len(buf))))
 }
 
@@ -309,6 +316,7 @@ func bytesPtr(b []byte) *C.char {
 // Put reserves k frames (No when full; old is the free count before), takes
 // k tickets and writes buf's frames (Wait: call Write with the ticket).
 func (r *Ring) Put(k int, buf []byte) (code int, old, ticket int64, err error) {
+	defer serialize()()
 	var o, t C.int64_t
 	code, err = step("put", C.ring_put(r.r, C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf)), &o, &t))
 	return code, int64(o), int64(t), err
@@ -316,6 +324,7 @@ func (r *Ring) Put(k int, buf []byte) (code int, old, ticket int64, err error) {
 
 // Write writes and publishes the frames of a held ticket (OK or Wait).
 func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
+	defer serialize()()
 	return step("put", C.ring_write(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf))))
 }
 
@@ -325,6 +334,7 @@ func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
 // expects: its state is read in the same flush as the ticket is taken, which
 // saves a flush when the guess is right and costs nothing else.
 func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, err error) {
+	defer serialize()()
 	var t, n C.int64_t
 	code, err = step("take", C.ring_take(r.r, bytesPtr(first), C.int64_t(guess), &t, &n))
 	return code, int64(t), int(n), err
@@ -333,6 +343,7 @@ func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, e
 // Read retries the read of a held ticket; the ticket may move on past
 // frames of other takers' messages.
 func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, err error) {
+	defer serialize()()
 	t, n := C.int64_t(ticket), C.int64_t(0)
 	code, err = step("take", C.ring_read(r.r, &t, bytesPtr(first), &n))
 	return code, int64(t), int(n), err
@@ -340,6 +351,7 @@ func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, er
 
 // Finish reads frames 2..k of the message at ticket into rest and releases it.
 func (r *Ring) Finish(ticket int64, k int, rest []byte) error {
+	defer serialize()()
 	_, err := step("take", C.ring_finish(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(rest)))
 	return err
 }
@@ -357,3 +369,24 @@ func Initialized() bool { return C.rma_initialized() != 0 }
 
 // Finalized reports whether MPI_Finalize has been called.
 func Finalized() bool { return C.rma_finalized() != 0 }
+
+// Serialized one-sided calls: Open MPI 4.1's osc ucx deadlocks when
+// several threads of a process make one-sided calls at once (each waits in
+// ompi_osc_ucx_get_accumulate's target lock for the others, measured with
+// 4 goroutines per rank). Serialize(true) makes every one-sided call of
+// this package take one process-wide lock.
+var (
+	serialOn atomic.Bool
+	serialMu sync.Mutex
+)
+
+// Serialize turns the process-wide lock around one-sided calls on or off.
+func Serialize(on bool) { serialOn.Store(on) }
+
+func serialize() (unlock func()) {
+	if !serialOn.Load() {
+		return func() {}
+	}
+	serialMu.Lock()
+	return serialMu.Unlock
+}
