@@ -60,10 +60,10 @@ func TestUserSettingsWin(t *testing.T) {
 func TestMPICHFinalizeHangs(t *testing.T) {
 	for lib, want := range map[string]bool{
 		"MPICH Version:      4.0.2\nMPICH Release date: ...": true,
-		"MPICH Version:\t4.1.2":                                true,
-		"MPICH Version: 4.2.0":                                 false,
-		"MPICH Version: 3.4.3":                                 true,
-		"Open MPI v4.1.4, package: Debian":                     false,
+		"MPICH Version:\t4.1.2":                              true,
+		"MPICH Version: 4.2.0":                               false,
+		"MPICH Version: 3.4.3":                               true,
+		"Open MPI v4.1.4, package: Debian":                   false,
 	} {
 		if got := mpichFinalizeHangs(lib); got != want {
 			t.Errorf("mpichFinalizeHangs(%q) = %v, want %v", lib, got, want)
