@@ -92,6 +92,12 @@ test-hosts:
 	(cd examples && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./...); \
 	$(HOSTS_ENV) MPI=$(MPI) $(CGO_FLAGS) bash sdk/mpitest/hosts/jobs.sh
 
+# chanbench on 2 test hosts under MPICH over TCP and Open MPI over UCX, in
+# one run; writes the bench-hosts section of docs/PERFORMANCE.md.
+bench-hosts:
+	@bash sdk/mpitest/hosts/down.sh >/dev/null 2>&1; bash sdk/mpitest/hosts/up.sh
+	@trap 'bash sdk/mpitest/hosts/down.sh' EXIT; MPICHAN_HOSTS=$(HOSTS_DIR) bash sdk/mpitest/hosts/bench.sh
+
 # Re-copy examples/ into templates/ after changing an example.
 templates:
 	go generate ./templates

@@ -114,15 +114,14 @@ func allocateHint(oneNode bool) string {
 	if osc == "" {
 		osc = "unset, so Open MPI's configuration files choose"
 	}
-	where := "across nodes"
+	where, fix := "across nodes", "so that mpichan.Init picks pml ucx + osc ucx across nodes, or set OMPI_MCA_pml=ucx OMPI_MCA_osc=ucx yourself"
 	if oneNode {
-		where = "on one node"
+		where, fix = "on one node", "so that Open MPI uses osc sm on one node"
 	}
 	return "Open MPI found no one-sided component able to create a window " + where +
 		" (OMPI_MCA_osc=" + osc + ", OMPI_MCA_pml=" + os.Getenv("OMPI_MCA_pml") + "): " +
 		"osc rdma needs an RDMA network (btl openib/uct, not tcp), osc pt2pt refuses MPI_THREAD_MULTIPLE, " +
-		"and osc ucx needs pml ucx. Fix: unset OMPI_MCA_osc and OMPI_MCA_pml, so that mpichan.Init picks " +
-		"pml ucx + osc ucx across nodes and osc sm on one node, or set OMPI_MCA_pml=ucx OMPI_MCA_osc=ucx yourself (docs/MPI.md)"
+		"and osc ucx needs pml ucx. Fix: unset OMPI_MCA_osc and OMPI_MCA_pml, " + fix + " (docs/MPI.md)"
 }
 
 // finalizeGrace is how long Finalize lets MPICH 4.0's MPI_Finalize run
