@@ -29,7 +29,7 @@ RUN_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_opa
 APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck spin gcc
 MODULES := ./sdk ./examples .
 
-.PHONY: demo test setup env build vet test-mpi test-race test-slurm test-model soak bench bench-plot templates clean
+.PHONY: demo test setup env build vet test-mpi test-race test-slurm test-hosts test-model soak bench bench-hosts bench-plot templates clean
 
 demo: setup
 	@$(MAKE) --no-print-directory MPI=$(MPI) _demo
@@ -39,8 +39,8 @@ _demo:
 	$(RUN_ENV) $(MPIRUN) -n 2 bin/montecarlo
 
 test: setup
-	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi
-	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi
+	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi test-hosts
+	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi test-hosts
 	@$(MAKE) --no-print-directory test-slurm
 	@$(MAKE) --no-print-directory test-model
 
@@ -97,6 +97,27 @@ SOAK_RANKS ?= 5
 soak: setup
 	cd sdk && $(CGO_FLAGS) go build -o ../bin/soak ./cmd/soak
 	$(RUN_ENV) $(MPIRUN) -n $(SOAK_RANKS) bin/soak -messages $(SOAK_MESSAGES)
+
+# 3 test hosts (network namespaces with their own addresses, made by
+# sdk/mpitest/hosts/up.sh and always removed again): the SDK's multi-rank
+# tests and the examples' tests run across them (MPICHAN_HOSTS: rank r on
+# host r mod 3, over TCP), then every template's job runs on 6 ranks there
+# and on one host, with identical results. Needs root.
+HOSTS_DIR := /tmp/mpichan-hosts
+HOSTS_ENV = MPICHAN_HOSTS=$(HOSTS_DIR) MPICHAN_TEST_TIMEOUT=10m
+test-hosts:
+	@echo "== across 3 test hosts ($(MPI))"
+	@bash sdk/mpitest/hosts/down.sh >/dev/null 2>&1; bash sdk/mpitest/hosts/up.sh
+	@trap 'bash sdk/mpitest/hosts/down.sh' EXIT; set -e; \
+	(cd sdk && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./...); \
+	(cd examples && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./...); \
+	$(HOSTS_ENV) MPI=$(MPI) $(CGO_FLAGS) bash sdk/mpitest/hosts/jobs.sh
+
+# chanbench on 2 test hosts under MPICH over TCP and Open MPI over UCX, in
+# one run; writes the bench-hosts section of docs/PERFORMANCE.md.
+bench-hosts:
+	@bash sdk/mpitest/hosts/down.sh >/dev/null 2>&1; bash sdk/mpitest/hosts/up.sh
+	@trap 'bash sdk/mpitest/hosts/down.sh' EXIT; MPICHAN_HOSTS=$(HOSTS_DIR) bash sdk/mpitest/hosts/bench.sh
 
 # Re-copy examples/ into templates/ after changing an example.
 templates:

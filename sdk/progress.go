@@ -26,8 +26,9 @@ type progress struct {
 }
 
 // hotPause is the pause between polls while the channel is busy. The
-// kernel's timer slack (50µs) and wake-up make the real pause longer, so a
-// poller makes at most 1/hotPause polls a second, in practice 5-15k.
+// poller's thread has a timer slack of 1µs (preciseNaps), so the pause
+// lasts about that long on an idle core; a poller makes at most 1/hotPause
+// polls a second.
 // Measured across hosts (MPICH over TCP, docs/MPI.md): no slower per
 // operation than polling without pause, with 15-30x fewer polls.
 const hotPause = 20 * time.Microsecond
@@ -41,8 +42,10 @@ func startProgress(poll func() error, activity func() int64, b Backoff) *progres
 	p.done.Add(1)
 	go func() {
 		defer p.done.Done()
-		runtime.LockOSThread() // a thread of its own, like a C progress thread
-		defer runtime.UnlockOSThread()
+		// A thread of its own, like a C progress thread; never unlocked, so
+		// the thread, whose timer slack preciseNaps changed, ends with it.
+		runtime.LockOSThread()
+		preciseNaps()
 		last, busyAt, naps := activity(), time.Now(), 0
 		for {
 			if poll() != nil {

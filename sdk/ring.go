@@ -124,6 +124,9 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
 		return err
 	}
+	if !shared && serialRMA(oneNode) {
+		rma.Serialize(true)
+	}
 	// On shared memory no MPI call reaches the window: nothing to progress.
 	if size > 0 && !o.NoProgress && !shared && needsProgress(oneNode) {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)

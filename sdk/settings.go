@@ -64,19 +64,33 @@ func acrossNodes() bool {
 	return err == nil && n > 1
 }
 
-// oscSM reports whether Open MPI's osc sm serves the windows of a
-// communicator on one node: it does unless OMPI_MCA_osc leaves it out.
-func oscSM() bool {
+// oscAllows reports whether OMPI_MCA_osc, when set, lets Open MPI use the
+// one-sided component name ("sm", "ucx"); unset, Debian's configuration
+// file decides, which allows sm and rdma but not ucx or pt2pt.
+func oscAllows(name string) bool {
 	v := strings.TrimSpace(os.Getenv("OMPI_MCA_osc"))
 	if v == "" {
-		return true
+		return name != "ucx" && name != "pt2pt"
 	}
 	exclude := strings.HasPrefix(v, "^")
 	listed := false
 	for _, c := range strings.Split(strings.TrimPrefix(v, "^"), ",") {
-		listed = listed || strings.TrimSpace(c) == "sm"
+		listed = listed || strings.TrimSpace(c) == name
 	}
 	return listed != exclude
+}
+
+// oscSM reports whether Open MPI's osc sm serves the windows of a
+// communicator on one node: it does unless OMPI_MCA_osc leaves it out.
+func oscSM() bool { return oscAllows("sm") }
+
+// serialRMA reports whether one-sided calls must be serialized in this
+// process: under Open MPI's osc ucx (across nodes, where Init picks it,
+// or wherever OMPI_MCA_osc lets it in and osc sm does not serve), whose
+// 4.1 release deadlocks with concurrent one-sided calls from several
+// threads (measured: 3 ranks, 4 goroutines each, hung 2 of 2 runs).
+func serialRMA(oneNode bool) bool {
+	return openMPI() && oscAllows("ucx") && !(oneNode && oscSM())
 }
 
 // needsProgress reports whether a channel's host must keep calling into
@@ -100,15 +114,14 @@ func allocateHint(oneNode bool) string {
 	if osc == "" {
 		osc = "unset, so Open MPI's configuration files choose"
 	}
-	where := "across nodes"
+	where, fix := "across nodes", "so that mpichan.Init picks pml ucx + osc ucx across nodes, or set OMPI_MCA_pml=ucx OMPI_MCA_osc=ucx yourself"
 	if oneNode {
-		where = "on one node"
+		where, fix = "on one node", "so that Open MPI uses osc sm on one node"
 	}
 	return "Open MPI found no one-sided component able to create a window " + where +
 		" (OMPI_MCA_osc=" + osc + ", OMPI_MCA_pml=" + os.Getenv("OMPI_MCA_pml") + "): " +
 		"osc rdma needs an RDMA network (btl openib/uct, not tcp), osc pt2pt refuses MPI_THREAD_MULTIPLE, " +
-		"and osc ucx needs pml ucx. Fix: unset OMPI_MCA_osc and OMPI_MCA_pml, so that mpichan.Init picks " +
-		"pml ucx + osc ucx across nodes and osc sm on one node, or set OMPI_MCA_pml=ucx OMPI_MCA_osc=ucx yourself (docs/MPI.md)"
+		"and osc ucx needs pml ucx. Fix: unset OMPI_MCA_osc and OMPI_MCA_pml, " + fix + " (docs/MPI.md)"
 }
 
 // finalizeGrace is how long Finalize lets MPICH 4.0's MPI_Finalize run

@@ -12,3 +12,6 @@ func osYield() { runtime.Gosched() }
 
 // nap sleeps for d.
 func nap(d time.Duration) { time.Sleep(d) }
+
+// preciseNaps does nothing outside Linux.
+func preciseNaps() {}

@@ -171,7 +171,7 @@ func AcrossHosts() bool { return os.Getenv(envHosts) != "" }
 
 // hostsScale is the share of a message count that Scaled keeps across
 // hosts, where every one-sided operation is a round trip over TCP.
-const hostsScale = 0.005
+const hostsScale = 0.002
 
 // Scaled is count, or a share of it across hosts (hostsScale, or
 // MPICHAN_TEST_SCALE when set: a fraction such as 0.1), at least 1. Tests

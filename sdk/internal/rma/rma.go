@@ -47,6 +47,8 @@ import "C"
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	mpi "github.com/sbromberger/gompi"
@@ -224,11 +226,15 @@ var MaxClaim = int64(C.ctrl_max_claim())
 
 // Claim adds n to the channel's claims, and marks it as claiming.
 func (r *Ring) Claim(n int64) error {
+	defer serialize()()
 	return check("MPI_Fetch_and_op", C.ctrl_claim(r.r, C.int64_t(n)))
 }
 
 // CloseChannel marks the channel as closed, once.
-func (r *Ring) CloseChannel() error { return check("MPI_Fetch_and_op", C.ctrl_close(r.r)) }
+func (r *Ring) CloseChannel() error {
+	defer serialize()()
+	return check("MPI_Fetch_and_op", C.ctrl_close(r.r))
+}
 
 // Closed reports whether old, the free-frame count that Ring.Put returned,
 // says that the channel is closed.
@@ -242,6 +248,7 @@ type State struct {
 
 // State reads the channel's control words.
 func (r *Ring) State() (State, error) {
+	defer serialize()()
 	var s C.ctrl_state_t
 	if err := check("MPI_Get_accumulate", C.ctrl_state(r.r, &s)); err != nil {
 		return State{}, err
@@ -262,6 +269,7 @@ func (w *Win) Free() error { return check("MPI_Win_free", C.MPI_Win_free(&w.w)) 
 // FetchAdd atomically adds v to the int64 at disp on target and returns the
 // previous value.
 func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
+	defer serialize()()
 	var old C.int64_t
 	err := check("MPI_Fetch_and_op", C.rma_fetch_add(w.w, C.int(target), C.MPI_Aint(disp), C.int64_t(v), &old))
 	return int64(old), err
@@ -269,11 +277,13 @@ func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
 
 // Load atomically reads len(out) int64 words starting at disp.
 func (w *Win) Load(target, disp int, out []int64) error {
+	defer serialize()()
 	return check("MPI_Get_accumulate", C.rma_load(w.w, C.int(target), C.MPI_Aint(disp), C.int(len(out)), (*C.int64_t)(unsafe.Pointer(&out[0]))))
 }
 
 // Put writes buf at disp on target with MPI_Put and flushes it.
 func (w *Win) Put(target, disp int, buf []byte) error {
+	defer serialize()()
 	return check("MPI_Put", C.rma_put(w.w, C.int(target), C.MPI_Aint(disp), bytesPtr(buf), C.int(len(buf))))
 }
 
@@ -333,6 +343,7 @@ func bytesPtr(b []byte) *C.char {
 // With data, k is 1, buf the frame's header and data its payload, which is
 // put from where it is.
 func (r *Ring) Put(k int, buf, data []byte) (code int, old, ticket int64, err error) {
+	defer serialize()()
 	var o, t C.int64_t
 	n := len(buf)
 	if data != nil {
@@ -344,6 +355,7 @@ func (r *Ring) Put(k int, buf, data []byte) (code int, old, ticket int64, err er
 
 // Write writes and publishes the frames of a held ticket (OK or Wait).
 func (r *Ring) Write(ticket int64, k int, buf, data []byte) (int, error) {
+	defer serialize()()
 	n := len(buf)
 	if data != nil {
 		n = len(data)
@@ -357,6 +369,7 @@ func (r *Ring) Write(ticket int64, k int, buf, data []byte) (int, error) {
 // expects: its state is read in the same flush as the ticket is taken, which
 // saves a flush when the guess is right and costs nothing else.
 func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, err error) {
+	defer serialize()()
 	var t, n C.int64_t
 	code, err = step("take", C.ring_take(r.r, bytesPtr(first), C.int64_t(guess), &t, &n))
 	return code, int64(t), int(n), err
@@ -365,6 +378,7 @@ func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, e
 // Read retries the read of a held ticket; the ticket may move on past
 // frames of other takers' messages.
 func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, err error) {
+	defer serialize()()
 	t, n := C.int64_t(ticket), C.int64_t(0)
 	code, err = step("take", C.ring_read(r.r, &t, bytesPtr(first), &n))
 	return code, int64(t), int(n), err
@@ -372,6 +386,7 @@ func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, er
 
 // Finish reads frames 2..k of the message at ticket into rest and releases it.
 func (r *Ring) Finish(ticket int64, k int, rest []byte) error {
+	defer serialize()()
 	_, err := step("take", C.ring_finish(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(rest)))
 	return err
 }
@@ -417,6 +432,7 @@ func (b *Batch) Partial() bool { return b.b.partial != 0 }
 // b.Credits() > 0), Wait with none (call again after a yield), No with
 // nothing changed when the channel has no message, Bad for a corrupt frame.
 func (r *Ring) TakeMany(want int, guess int64, buf []byte, b *Batch) (int, error) {
+	defer serialize()()
 	return step("take", C.ring_take_many(r.r, C.int64_t(want), C.int64_t(guess), bytesPtr(buf), &b.b))
 }
 
@@ -425,6 +441,7 @@ func (r *Ring) TakeMany(want int, guess int64, buf []byte, b *Batch) (int, error
 // (old is the free count before), Wait when a held ticket's slot is still
 // being read (call WriteMany with the ticket).
 func (r *Ring) PutMany(counts []int64, buf []byte) (code int, old, ticket int64, err error) {
+	defer serialize()()
 	var o, t C.int64_t
 	code, err = step("put", C.ring_put_many(r.r, C.int64_t(len(counts)), (*C.int64_t)(unsafe.Pointer(&counts[0])), bytesPtr(buf), C.int64_t(len(buf)), &o, &t))
 	return code, int64(o), int64(t), err
@@ -432,6 +449,7 @@ func (r *Ring) PutMany(counts []int64, buf []byte) (code int, old, ticket int64,
 
 // WriteMany retries PutMany's write for a held ticket.
 func (r *Ring) WriteMany(ticket int64, counts []int64, buf []byte) (int, error) {
+	defer serialize()()
 	return step("put", C.ring_write_many(r.r, C.int64_t(ticket), C.int64_t(len(counts)), (*C.int64_t)(unsafe.Pointer(&counts[0])), bytesPtr(buf), C.int64_t(len(buf))))
 }
 
@@ -448,3 +466,24 @@ func Initialized() bool { return C.rma_initialized() != 0 }
 
 // Finalized reports whether MPI_Finalize has been called.
 func Finalized() bool { return C.rma_finalized() != 0 }
+
+// Serialized one-sided calls: Open MPI 4.1's osc ucx deadlocks when
+// several threads of a process make one-sided calls at once (each waits in
+// ompi_osc_ucx_get_accumulate's target lock for the others, measured with
+// 4 goroutines per rank). Serialize(true) makes every one-sided call of
+// this package take one process-wide lock.
+var (
+	serialOn atomic.Bool
+	serialMu sync.Mutex
+)
+
+// Serialize turns the process-wide lock around one-sided calls on or off.
+func Serialize(on bool) { serialOn.Store(on) }
+
+func serialize() (unlock func()) {
+	if !serialOn.Load() {
+		return func() {}
+	}
+	serialMu.Lock()
+	return serialMu.Unlock
+}
