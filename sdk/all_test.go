@@ -34,8 +34,12 @@ func TestAllPerLoopError(t *testing.T) {
 		cancelled, cancel := context.WithCancel(ctx)
 		ctxs := []context.Context{cancelled, ctx, ctx}
 		var wg sync.WaitGroup
+		ended := make(chan struct{}) // loop 0 has ended
 		for g := range loops {
 			wg.Go(func() {
+				if g == 0 {
+					defer close(ended)
+				}
 				for v, err := range ch.All(ctxs[g]) {
 					if err != nil {
 						errs[g] = err
@@ -58,10 +62,12 @@ func TestAllPerLoopError(t *testing.T) {
 			}
 		}
 		// Half the messages, then loop 0 is cancelled on every rank while
-		// the claim keeps every loop waiting for the other half.
+		// the claim keeps every loop waiting for the other half, which comes
+		// only once every loop 0 has ended.
 		put(0, total/2)
 		world.Barrier()
 		cancel()
+		<-ended
 		world.Barrier()
 		put(total/2, total)
 		wg.Wait()

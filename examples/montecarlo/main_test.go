@@ -84,3 +84,13 @@ func TestAgreesWithBlackScholes(t *testing.T) {
 		t.Errorf("Black-Scholes price %v, want %v", got, want)
 	}
 }
+
+// sequential is the whole computation in one process: the reference that
+// a run on any number of ranks must match bit for bit.
+func sequential(o option, seed uint64, tasks, samples int) estimate {
+	perTask := make([]taskResult, tasks)
+	for id := range perTask {
+		perTask[id] = simulateTask(o, seed, int64(id), samples)
+	}
+	return combine(o, seed, samples, perTask)
+}

@@ -90,16 +90,6 @@ func combine(o option, seed uint64, samples int, perTask []taskResult) estimate 
 	return e
 }
 
-// sequential is the whole computation in one process: the reference that
-// a run on any number of ranks must match bit for bit.
-func sequential(o option, seed uint64, tasks, samples int) estimate {
-	perTask := make([]taskResult, tasks)
-	for id := range perTask {
-		perTask[id] = simulateTask(o, seed, int64(id), samples)
-	}
-	return combine(o, seed, samples, perTask)
-}
-
 // blackScholes is the exact price of a European call.
 func blackScholes(o option) float64 {
 	sd := o.Vol * math.Sqrt(o.Maturity)

@@ -130,16 +130,6 @@ func grid(damping, omega span) []point {
 	return pts
 }
 
-// sequential computes the whole grid in one process: the reference that a
-// run on any number of ranks must equal, point for point.
-func sequential(pts []point) []row {
-	rows := make([]row, len(pts))
-	for i, p := range pts {
-		rows[i] = compute(p)
-	}
-	return rows
-}
-
 var header = []string{"damping", "omega", "amplitude", "exact", "rel_error"}
 
 // writeCSV writes the rows that are done, in grid order. Numbers are

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"unicode"
@@ -126,18 +125,4 @@ func writeCounts(w io.Writer, list []wordCount) error {
 		fmt.Fprintf(bw, "%d\t%s\n", wc.Count, wc.Word)
 	}
 	return bw.Flush()
-}
-
-// sequential counts the files in one process, each read whole: the
-// reference that a run on any number of ranks must equal exactly.
-func sequential(files []string) (counts map[string]int64, words int64, err error) {
-	counts = make(map[string]int64)
-	for _, f := range files {
-		text, err := os.ReadFile(f)
-		if err != nil {
-			return nil, 0, err
-		}
-		words += countWords(text, counts)
-	}
-	return counts, words, nil
 }

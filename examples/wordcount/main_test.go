@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -18,7 +18,7 @@ import (
 // the whole files.
 func TestExact(t *testing.T) {
 	exe := mpitest.Build(t, ".")
-	dir := filepath.Join(runtime.GOROOT(), "src", "go")
+	dir := filepath.Join(goroot(t), "src", "go")
 	files, _, err := listFiles(dir, "*.go")
 	if err != nil || len(files) < 50 {
 		t.Fatalf("listing %s: %d files, %v", dir, len(files), err)
@@ -91,7 +91,7 @@ func TestChunksKeepWords(t *testing.T) {
 // gives one clear message, a non-zero exit and no output file.
 func TestBadInput(t *testing.T) {
 	exe := mpitest.Build(t, ".")
-	src := filepath.Join(runtime.GOROOT(), "src", "go")
+	src := filepath.Join(goroot(t), "src", "go")
 	for _, c := range []struct {
 		args []string
 		msg  string
@@ -111,4 +111,28 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%v: files left behind: %v", c.args, left)
 		}
 	}
+}
+
+// goroot is the GOROOT of the go command that runs the tests.
+func goroot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// sequential counts the files in one process, each read whole: the
+// reference that a run on any number of ranks must equal exactly.
+func sequential(files []string) (counts map[string]int64, words int64, err error) {
+	counts = make(map[string]int64)
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			return nil, 0, err
+		}
+		words += countWords(text, counts)
+	}
+	return counts, words, nil
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make vet: gofmt, goimports, go vet and staticcheck on every module of the
+# workspace and on a project generated from every built-in template. The
+# tools' versions are pinned by the `tool` lines of the root go.mod.
+# Needs CGO_CFLAGS/CGO_LDFLAGS for MPI (the Makefile sets them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/bin/" golang.org/x/tools/cmd/goimports honnef.co/go/tools/cmd/staticcheck
+PATH=$work/bin:$PATH
+failed=0
+
+# check DIR: the four checks on the Go module in DIR.
+check() {
+	local dir=$1 out
+	out=$(cd "$dir" && { gofmt -l .; goimports -l .; } | sort -u)
+	if [ -n "$out" ]; then
+		echo "vet: $dir: files not formatted (run gofmt -w / goimports -w):"
+		echo "$out"
+		failed=1
+	fi
+	(cd "$dir" && go vet ./... && staticcheck ./...) || failed=1
+}
+
+for m in sdk examples .; do
+	echo "== vet $m"
+	check "$m"
+done
+
+for t in templates/*/template.txt; do
+	name=$(basename "$(dirname "$t")")
+	echo "== vet template $name"
+	go run ./cmd/mpichan-init new --template "$name" --sdk-path "$root/sdk" "$work/$name" >/dev/null
+	(cd "$work/$name" && GOWORK=off GOFLAGS=-mod=mod go mod tidy) || { failed=1; continue; }
+	GOWORK=off check "$work/$name"
+done
+exit "$failed"
