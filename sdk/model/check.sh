@@ -19,8 +19,8 @@ else
 	unused=$(comm -13 <(echo "$c_tags") <(echo "$model_tags"))
 	if [ -n "$missing$unused" ]; then
 		echo "model and C steps have drifted apart:"
-		[ -z "$missing" ] || echo "  named in C, not in channel.pml:" $missing
-		[ -z "$unused" ] || echo "  in channel.pml, named nowhere in C:" $unused
+		[ -z "$missing" ] || echo "  named in C, not in channel.pml:" "$(tr "\n" " " <<<"$missing")"
+		[ -z "$unused" ] || echo "  in channel.pml, named nowhere in C:" "$(tr "\n" " " <<<"$unused")"
 		exit 1
 	fi
 	echo "model: the $(echo "$model_tags" | wc -l) steps of channel.pml are named in the C steps and vice versa"

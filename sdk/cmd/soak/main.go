@@ -1,6 +1,6 @@
 // Command soak pushes many messages of mixed sizes through several
 // channels at once, with every way of putting and taking (Put, TryPut,
-// PutF, Take, TryTake, TakeF), a claim made late, and a close while puts
+// PutF, Take, TryTake, TakeF, a range over All), a claim made late, and a close while puts
 // are still arriving, then reports lost, duplicated and corrupted messages
 // and each rank's memory (RSS) after warm-up and at the end. Run it with
 // `make soak` (docs/RELIABILITY.md has the last result):
@@ -113,11 +113,19 @@ func run(total int, seed uint64) int {
 			go func() {
 				defer consumers.Done()
 				rng := rand.New(rand.NewPCG(seed, uint64(1000+rank*16+c*2+g)))
-				consume(ctx, chans[c], seen[c], rng, &cnt, func() {
+				tick := func() {
 					if done.Add(1) == warmAt {
 						warmRSS.Store(rss())
 					}
-				})
+				}
+				if g == 1 { // the other taker ranges over All (batched takes with prefetch)
+					err := rangeAll(ctx, chans[c], func(msg []byte) { count(msg, seen[c], &cnt, tick) })
+					if err != nil {
+						fail(&cnt, "All", err)
+					}
+					return
+				}
+				consume(ctx, chans[c], seen[c], rng, &cnt, tick)
 			}()
 		}
 	}
@@ -259,15 +267,41 @@ func consume(ctx context.Context, ch *mpichan.Channel[[]byte], seen []byte, rng 
 		if !ok {
 			return
 		}
-		id, intact := check(msg)
-		if !intact || id >= uint64(len(seen)) {
-			cnt.corrupt.Add(1)
-			continue
-		}
-		seen[id]++ // one consumer goroutine per id at most, unless duplicated
-		cnt.taken.Add(1)
-		tick()
+		count(msg, seen, cnt, tick)
 	}
+}
+
+// count checks a message taken and counts it under its id.
+func count(msg, seen []byte, cnt *counters, tick func()) {
+	id, intact := check(msg)
+	if !intact || id >= uint64(len(seen)) {
+		cnt.corrupt.Add(1)
+		return
+	}
+	seen[id]++ // one consumer goroutine per id at most, unless duplicated
+	cnt.taken.Add(1)
+	tick()
+}
+
+// rangeAll ranges over ch.All(ctx) until none is left, whichever form All
+// has (iter.Seq[T] with an Err method, or iter.Seq2[T, error]).
+func rangeAll(ctx context.Context, ch any, each func([]byte)) error {
+	v := reflect.ValueOf(ch)
+	seq := v.MethodByName("All").Call([]reflect.Value{reflect.ValueOf(ctx)})[0]
+	var err error
+	yield := reflect.MakeFunc(seq.Type().In(0), func(args []reflect.Value) []reflect.Value {
+		if len(args) == 2 && !args[1].IsNil() {
+			err = args[1].Interface().(error)
+			return []reflect.Value{reflect.ValueOf(false)}
+		}
+		each(args[0].Interface().([]byte))
+		return []reflect.Value{reflect.ValueOf(true)}
+	})
+	seq.Call([]reflect.Value{yield})
+	if m := v.MethodByName("Err"); err == nil && m.IsValid() {
+		err, _ = m.Call(nil)[0].Interface().(error)
+	}
+	return err
 }
 
 // size picks a message's noise bytes for a channel of room bytes: mostly
