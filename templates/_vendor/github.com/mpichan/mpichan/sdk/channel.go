@@ -52,16 +52,22 @@ func (c *Channel[T]) TryPut(v T) error { return c.send(context.Background(), v, 
 const smallSlot = 320
 
 // send puts v. When the codec can show v's bytes as they are and they fit
-// one small slot, the frame is built on the stack straight from them;
-// anything else is encoded into a pooled buffer first.
+// one frame, they are sent from where they are: a small frame is built on
+// the stack, a larger one is put as a header and the data itself; anything
+// else is encoded into a pooled buffer first.
 func (c *Channel[T]) send(ctx context.Context, v T, try bool) error {
 	if c.view != nil {
-		if data := c.view(v); len(data) <= c.r.lay.frameSize && frameHeader+len(data) <= smallSlot {
+		if data := c.view(v); len(data) <= c.r.lay.frameSize {
 			var stack [smallSlot]byte
-			n := copy(stack[frameHeader:], data)
-			buf := stack[:frameHeader+n]
-			c.r.lay.header(buf, n, 1)
-			return c.r.putFrames(ctx, buf, 1, n, try)
+			if frameHeader+len(data) <= smallSlot {
+				n := copy(stack[frameHeader:], data)
+				buf := stack[:frameHeader+n]
+				c.r.lay.header(buf, n, 1)
+				return c.r.putFrames(ctx, buf, nil, 1, n, try)
+			}
+			buf := stack[:frameHeader]
+			c.r.lay.header(buf, len(data), 1)
+			return c.r.putFrames(ctx, buf, data, 1, len(data), try)
 		}
 	}
 	msg, err := c.encode(v)
@@ -70,6 +76,24 @@ func (c *Channel[T]) send(ctx context.Context, v T, try bool) error {
 	}
 	defer recycle(msg)
 	return c.r.put(ctx, *msg, try)
+}
+
+// PutBatch puts vs in order, in as few batches as the channel allows: a
+// batch costs the host the round trips of one Put, so a producer that has
+// many messages ready sends them far faster than with a Put each. Takers
+// see each message whole and each producer's messages in order. It returns
+// how many of vs were put (vs[:n]), and fails as Put does.
+func (c *Channel[T]) PutBatch(ctx context.Context, vs []T) (n int, err error) {
+	msgs := make([][]byte, 0, len(vs))
+	for _, v := range vs {
+		m, err := c.encode(v)
+		if err != nil {
+			return 0, err
+		}
+		defer recycle(m)
+		msgs = append(msgs, *m)
+	}
+	return c.r.putMany(ctx, msgs)
 }
 
 // PutF starts a Put and returns at once. v is encoded (copied) before PutF
@@ -190,6 +214,7 @@ type Stats struct {
 	BytesPut, BytesTaken   int64 // encoded message bytes
 	FramesPut, FramesTaken int64
 	Retries                int64 // waits on a full or empty channel
+	Polls                  int64 // calls into MPI by the host's progress goroutine
 }
 
 // State is a snapshot of the channel as its host sees it.

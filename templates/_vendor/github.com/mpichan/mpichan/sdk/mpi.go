@@ -53,6 +53,7 @@ func Init() error {
 			os.Setenv(kv[0], kv[1])
 		}
 	}
+	applySettings()
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set && runtime.GOMAXPROCS(0) < 2 {
 		runtime.GOMAXPROCS(2)
 	}
@@ -95,6 +96,7 @@ func Finalize() error {
 	if !rma.Initialized() || rma.Finalized() {
 		return nil
 	}
+	defer finalizeWatchdog()()
 	return rma.Stop()
 }
 

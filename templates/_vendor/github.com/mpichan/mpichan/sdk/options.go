@@ -24,10 +24,28 @@ type Options struct {
 	// Backoff paces waiting operations (default DefaultBackoff).
 	Backoff Backoff
 	// NoProgress turns off the host's progress goroutine (see docs/MPI.md).
-	// It is off anyway under Open MPI when all ranks share one node, where
-	// the origin completes every operation itself (osc sm, osc rdma).
+	// It is off anyway on shared memory (all ranks on one node, NoShared
+	// unset: no MPI call reaches the window) and under Open MPI's osc sm,
+	// where the origin completes every operation itself; every other
+	// configuration, osc rdma included, needs it.
 	NoProgress bool
+	// Prefetch is how many messages a range over All may take from the
+	// host in one batch (default DefaultPrefetch; 1 takes one at a time).
+	// A loop takes at most half of the messages waiting at its last look,
+	// so when messages are scarce it takes them one by one and leaves the
+	// rest to other takers. Messages a loop took but did not yield (it
+	// stopped early) are held by this rank: the next Take, TryTake or All
+	// on this channel here returns them first.
+	Prefetch int
+	// NoShared makes a channel whose ranks all share one node reach its
+	// host with MPI one-sided operations, as across nodes, instead of CPU
+	// atomics on memory from MPI_Win_allocate_shared.
+	NoShared bool
 }
+
+// DefaultPrefetch is Options.Prefetch's default, chosen by measurement
+// (docs/PERFORMANCE.md).
+const DefaultPrefetch = 8
 
 func (o Options) withDefaults() Options {
 	if o.Capacity == 0 {
@@ -36,6 +54,10 @@ func (o Options) withDefaults() Options {
 	if o.FrameSize == 0 {
 		o.FrameSize = 256
 	}
+	if o.Prefetch <= 0 {
+		o.Prefetch = DefaultPrefetch
+	}
+	o.Prefetch = min(o.Prefetch, rma.BatchMax)
 	o.Backoff = o.Backoff.orDefault()
 	return o
 }
@@ -59,8 +81,13 @@ func agree(c *rma.Comm, o Options, codec string) error {
 		int64(o.Capacity)*int64(o.FrameSize+frameHeader+8) > maxWindow:
 		valid = 0
 	}
-	names := []string{"validity", "capacity", "frame size", "host rank", "message type or codec"}
-	vals := []int64{valid, int64(o.Capacity), int64(o.FrameSize), int64(o.Host), int64(h.Sum64() >> 1)}
+	noShared := int64(0)
+	if o.NoShared {
+		noShared = 1
+	}
+	// The type hash stays last: a mismatch there is told by type names.
+	names := []string{"validity", "capacity", "frame size", "host rank", "NoShared", "message type or codec"}
+	vals := []int64{valid, int64(o.Capacity), int64(o.FrameSize), int64(o.Host), noShared, int64(h.Sum64() >> 1)}
 	lo, hi, err := c.AllreduceMinMax(vals)
 	if err != nil {
 		return err

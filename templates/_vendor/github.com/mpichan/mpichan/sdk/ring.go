@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -46,6 +45,8 @@ type ring struct {
 
 	stats [7]atomic.Int64
 
+	prefetch int          // Options.Prefetch
+	held     held         // messages loops took but did not deliver
 	slab     slab         // memory for the first frames of messages taken
 	nextHead atomic.Int64 // one past the last ticket this rank took
 	guessing atomic.Bool  // whether to read nextHead's state with the ticket
@@ -84,15 +85,28 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 		return err
 	}
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
+	r.prefetch = o.Prefetch
 	size := 0
 	if c.Rank() == r.host {
 		size = rma.ChannelBytes(o.Capacity, r.lay.slotSize)
 	}
-	if r.win, err = rma.Allocate(c, size); err != nil {
-		if oneNode, _ := c.OneNode(); !oneNode && strings.Contains(rma.Library(), "Open MPI") {
-			err = fmt.Errorf("%w (across nodes Open MPI needs a one-sided component that works there with MPI_THREAD_MULTIPLE: see docs/MPI.md)", err)
-		}
+	oneNode, err := c.OneNode()
+	if err != nil {
 		return err
+	}
+	shared := oneNode && !o.NoShared
+	if shared {
+		// A library whose one-sided components cannot make a shared
+		// window (Open MPI told to avoid osc sm) gets the MPI path.
+		if r.win, err = rma.AllocateShared(c, size, r.host); err != nil {
+			shared = false
+		}
+	}
+	if !shared {
+		r.win, err = rma.Allocate(c, size)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, allocateHint(oneNode))
 	}
 	undo = append(undo, r.win.Free)
 	if size > 0 {
@@ -110,12 +124,11 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
 		return err
 	}
-	oneNode, err := c.OneNode()
-	if err != nil {
-		return err
+	if !shared && serialRMA(oneNode) {
+		rma.Serialize(true)
 	}
-	openMPILocal := oneNode && strings.Contains(rma.Library(), "Open MPI")
-	if size > 0 && !o.NoProgress && !openMPILocal {
+	// On shared memory no MPI call reaches the window: nothing to progress.
+	if size > 0 && !o.NoProgress && !shared && needsProgress(oneNode) {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
 	}
 	return nil
@@ -169,33 +182,49 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 		buf = alignedBuffer(k * r.lay.slotSize)
 		r.lay.encode(buf, msg)
 	}
-	return r.putFrames(ctx, buf, k, len(msg), try)
+	return r.putFrames(ctx, buf, nil, k, len(msg), try)
 }
 
-// putFrames sends the k frames in buf, which hold n bytes of message.
-func (r *ring) putFrames(ctx context.Context, buf []byte, k, n int, try bool) error {
+// putFrames sends the k frames in buf, which hold n bytes of message; or,
+// with data, the one frame whose header is buf and whose payload is data.
+func (r *ring) putFrames(ctx context.Context, buf, data []byte, k, n int, try bool) error {
+	err := r.reserveAndWrite(ctx, try,
+		func() (int, int64, int64, error) { return r.steps.Put(k, buf, data) },
+		func(ticket int64) (int, error) { return r.steps.Write(ticket, k, buf, data) })
+	if err != nil {
+		return err
+	}
+	r.stats[sPuts].Add(1)
+	r.stats[sBytesPut].Add(int64(n))
+	if k > 1 {
+		r.stats[sExtraFramesPut].Add(int64(k - 1))
+	}
+	return nil
+}
+
+// reserveAndWrite runs a put step (put: reserve, take tickets, write) until
+// it finds room, then its write step until the held tickets' slots were
+// free and the frames are published. Until the reservation succeeds the
+// put can give up without a trace; after it, it must finish (only takers
+// already reading the previous occupants of its slots can hold it up).
+func (r *ring) reserveAndWrite(ctx context.Context, try bool, put func() (int, int64, int64, error), write func(int64) (int, error)) error {
 	if err := r.enter(); err != nil {
 		return err
 	}
 	defer r.leave()
-
-	// Reserve k frames, take k consecutive tickets, write and publish.
-	// Until the reservation succeeds the put can give up without a trace;
-	// after it, the put must finish (only takers already reading the
-	// previous occupants of its slots can hold it up).
 	for attempt := 0; ; attempt++ {
-		code, old, ticket, err := r.steps.Put(k, buf)
+		code, old, ticket, err := put()
 		if err != nil {
 			return err
 		}
 		if code != rma.No {
 			for attempt := 0; code == rma.Wait; attempt++ {
 				r.backoff.settle(attempt)
-				if code, err = r.steps.Write(ticket, k, buf); err != nil {
+				if code, err = write(ticket); err != nil {
 					return err
 				}
 			}
-			break
+			return nil
 		}
 		if rma.Closed(old) {
 			return ErrClosed
@@ -208,12 +237,6 @@ func (r *ring) putFrames(ctx context.Context, buf []byte, k, n int, try bool) er
 			return fmt.Errorf("mpichan: put: %w", err)
 		}
 	}
-	r.stats[sPuts].Add(1)
-	r.stats[sBytesPut].Add(int64(n))
-	if k > 1 {
-		r.stats[sExtraFramesPut].Add(int64(k - 1))
-	}
-	return nil
 }
 
 func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
@@ -221,6 +244,9 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	defer r.leave()
+	if msg, ok := r.held.pop(); ok {
+		return msg, true, nil
+	}
 	// Take a credit (a published message is there for us) and a ticket,
 	// then read. After the credit the take must finish.
 	first := r.slab.get(r.lay.slotSize)
@@ -245,7 +271,15 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 			r.nextHead.Store(ticket + 1)
 			break
 		}
+		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
+			return msg, true, nil
+		}
 		done, err := r.noneLeft()
+		if done { // the last messages may be held here by a loop that just stopped
+			if msg, ok := r.held.pop(); ok {
+				return msg, true, nil
+			}
+		}
 		if err != nil || done {
 			return nil, false, err
 		}
@@ -286,21 +320,6 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	return msg, true, nil
 }
 
-// takeLoop is the state of one range loop over a channel (Channel.All).
-type takeLoop struct {
-	r   *ring
-	ctx context.Context
-}
-
-// loop starts a range loop's takes.
-func (r *ring) loop(ctx context.Context) *takeLoop { return &takeLoop{r: r, ctx: ctx} }
-
-// next takes the loop's next message: ok is false when none is left.
-func (l *takeLoop) next() ([]byte, bool, error) { return l.r.take(l.ctx, false) }
-
-// stop ends the loop, after its last next.
-func (l *takeLoop) stop() {}
-
 // noneLeft reports whether takes are over: every claimed message taken, or
 // the channel closed with all its frames free. Taken is read before claims,
 // so a concurrent claim can only make the answer "not yet".
@@ -313,7 +332,7 @@ func (r *ring) noneLeft() (bool, error) {
 }
 
 func (r *ring) state() (State, error) {
-	st, err := r.win.State(r.host)
+	st, err := r.steps.State()
 	return State{Len: int(st.Len), Free: int(st.Free), Claimed: st.Claimed, Taken: st.Taken,
 		Claiming: st.Claiming, Closed: st.Closed}, err
 }
@@ -345,7 +364,7 @@ func (r *ring) claim(n int) error {
 		return err
 	}
 	defer r.leave()
-	return r.win.Claim(r.host, int64(n))
+	return r.steps.Claim(int64(n))
 }
 
 // close marks the channel closed, once.
@@ -354,7 +373,7 @@ func (r *ring) close() error {
 		return err
 	}
 	defer r.leave()
-	return r.win.Close(r.host)
+	return r.steps.CloseChannel()
 }
 
 // readState is state, guarded against a concurrent free.
@@ -370,7 +389,8 @@ func (r *ring) readState() (State, error) {
 func (r *ring) counters() Stats {
 	g := func(i int) int64 { return r.stats[i].Load() }
 	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
-		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries)}
+		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries),
+		Polls: r.prog.Polls()}
 }
 
 // free releases the window, the epoch and the communicator (collective).

@@ -27,27 +27,30 @@ int64_t ctrl_activity(void *base) {
 
 int ctrl_closed(int64_t old) { return old < -CLOSED_MARK / 2; }
 
-int ctrl_claim(MPI_Win w, int host, int64_t n) {
+/* The words are reached through the ring's one way to its window
+ * (ring_word, ring_load: MPI atomics, or CPU atomics on shared memory),
+ * which return minus an MPI error code. */
+int ctrl_claim(ring_h h, int64_t n) {
 	int64_t old;
-	int rc = rma_fetch_add(w, host, W_CLAIMED * 8, n, &old);
-	if (rc == MPI_SUCCESS && !(old & CLAIM_FLAG)) rc = rma_fetch_or(w, host, W_CLAIMED * 8, CLAIM_FLAG, &old);
+	int rc = -ring_word(h, W_CLAIMED, n, 0, &old);
+	if (rc == MPI_SUCCESS && !(old & CLAIM_FLAG)) rc = -ring_word(h, W_CLAIMED, CLAIM_FLAG, 1, &old);
 	return rc;
 }
 
-int ctrl_close(MPI_Win w, int host) {
+int ctrl_close(ring_h h) {
 	int64_t old;
-	int rc = rma_fetch_add(w, host, W_FREE * 8, -CLOSED_MARK, &old);
-	if (rc == MPI_SUCCESS && ctrl_closed(old)) rc = rma_fetch_add(w, host, W_FREE * 8, CLOSED_MARK, &old);
+	int rc = -ring_word(h, W_FREE, -CLOSED_MARK, 0, &old);
+	if (rc == MPI_SUCCESS && ctrl_closed(old)) rc = -ring_word(h, W_FREE, CLOSED_MARK, 0, &old);
 	return rc;
 }
 
 /* ctrl_state reads taken before the claims, so that a concurrent claim can
  * only make "every claimed message taken" look not yet true. */
-int ctrl_state(MPI_Win w, int host, ctrl_state_t *out) {
+int ctrl_state(ring_h h, ctrl_state_t *out) {
 	static const int order[] = {W_TAKEN, W_CLAIMED, W_AVAIL, W_FREE};
 	int64_t v[CTRL_WORDS] = {0};
 	for (int i = 0; i < 4; i++) {
-		int rc = rma_load(w, host, order[i] * 8, 1, &v[order[i]]);
+		int rc = -ring_load(h, order[i], 1, &v[order[i]]);
 		if (rc != MPI_SUCCESS) return rc;
 	}
 	int64_t marks = (-v[W_FREE] + CLOSED_MARK / 2) / CLOSED_MARK;

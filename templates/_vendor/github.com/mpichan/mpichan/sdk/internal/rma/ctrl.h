@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 #include <stdint.h>
+#include "rma.h"
 
 /* The channel as its host sees it. */
 typedef struct {
@@ -32,8 +33,8 @@ int64_t ctrl_activity(void *base);
 int ctrl_closed(int64_t old);
 
 /* These return MPI_SUCCESS or an MPI error code. */
-int ctrl_claim(MPI_Win w, int host, int64_t n);
-int ctrl_close(MPI_Win w, int host);
-int ctrl_state(MPI_Win w, int host, ctrl_state_t *out);
+int ctrl_claim(ring_h h, int64_t n);
+int ctrl_close(ring_h h);
+int ctrl_state(ring_h h, ctrl_state_t *out);
 
 #endif

@@ -22,10 +22,28 @@ int rma_load(MPI_Win w, int t, MPI_Aint d, int n, int64_t *out) {
 	return MPI_Win_flush(t, w);
 }
 
+// rma_put puts n bytes at d on t, then flushes (a raw bandwidth baseline).
+int rma_put(MPI_Win w, int t, MPI_Aint d, char *buf, int n) {
+	int rc = MPI_Put(buf, n, MPI_BYTE, t, d, n, MPI_BYTE, w);
+	if (rc != MPI_SUCCESS) return rc;
+	return MPI_Win_flush(t, w);
+}
+
 int rma_alloc(MPI_Comm c, MPI_Aint size, MPI_Win *w, void **base) {
 	int rc = MPI_Win_allocate(size, 1, MPI_INFO_NULL, c, base, w);
 	if (rc != MPI_SUCCESS) return rc;
 	return MPI_Win_set_errhandler(*w, MPI_ERRORS_RETURN);
+}
+
+// rma_alloc_shared allocates a window in memory that every rank of c (all
+// on one node) can address, and sets *host_base to rank host's part.
+int rma_alloc_shared(MPI_Comm c, MPI_Aint size, int host, MPI_Win *w, void **base, void **host_base) {
+	MPI_Aint hsize;
+	int unit, rc = MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, c, base, w);
+	if (rc != MPI_SUCCESS) return rc;
+	rc = MPI_Win_set_errhandler(*w, MPI_ERRORS_RETURN);
+	if (rc != MPI_SUCCESS) return rc;
+	return MPI_Win_shared_query(*w, host, &hsize, &unit, host_base);
 }
 
 // rma_poke reads a word of the caller's own window: a real one-sided
@@ -86,20 +104,126 @@ int rma_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 #define CHUNK 64            /* state words handled per MPI call */
 #define MAX_BYTES (1 << 30) /* bytes moved per MPI call */
 
+/* A ring reaches its host's window one way only: through MPI one-sided
+ * operations, or (shm != NULL: every rank on the host's node, window from
+ * MPI_Win_allocate_shared) through CPU atomics and memcpy on the host's
+ * memory, with no MPI call at all. MPI does not promise that the two are
+ * atomic with respect to each other, so a ring never mixes them. */
 struct ring {
 	MPI_Win win;
 	int host;
 	int64_t cap;       /* slots */
 	int64_t slot_size; /* bytes per slot, a multiple of 8 */
+	char *shm;         /* the host's memory, when reached with CPU atomics */
 };
 
-ring_h ring_new(MPI_Win win, int host, int64_t cap, int64_t slot_size) {
+ring_h ring_new(MPI_Win win, int host, int64_t cap, int64_t slot_size, void *shm) {
 	ring_t *r = malloc(sizeof *r);
-	if (r) *r = (ring_t){win, host, cap, slot_size};
+	if (r) *r = (ring_t){win, host, cap, slot_size, shm};
 	return (ring_h)r;
 }
 
 void ring_free(ring_h h) { free((ring_t *)h); }
+
+int ring_shared(ring_h h) { return ((ring_t *)h)->shm != NULL; }
+
+/* ---- Transport: each operation below is one MPI call on the window
+ * (completed only by op_flush), or, on shared memory, a CPU atomic or a
+ * memcpy that is complete when it returns. The atomics are sequentially
+ * consistent read-modify-writes, so a producer's frames (memcpy) are
+ * visible to whoever sees its state raised after them, and a taker's
+ * reads are over before anyone sees its release. */
+
+static int64_t *word(ring_t *r, MPI_Aint d) { return (int64_t *)(r->shm + d); }
+
+static int64_t shm_max(int64_t *p, int64_t v) {
+	int64_t old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	while (old < v && !__atomic_compare_exchange_n(p, &old, v, 1, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	return old;
+}
+
+/* op_fetch applies op (MPI_SUM, MPI_MAX, MPI_BOR, MPI_NO_OP) with v to the
+ * word at d; *old gets the value before. */
+static int op_fetch(ring_t *r, MPI_Aint d, int64_t v, int64_t *old, MPI_Op op) {
+	if (!r->shm) {
+		CHECK(MPI_Fetch_and_op(&v, old, MPI_INT64_T, r->host, d, op, r->win));
+		return 0;
+	}
+	int64_t *p = word(r, d);
+	if (op == MPI_SUM) *old = __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+	else if (op == MPI_MAX) *old = shm_max(p, v);
+	else if (op == MPI_BOR) *old = __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+	else *old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* op_acc applies op (MPI_SUM or MPI_MAX) with v[i] to n words from d; v
+ * must live until the flush. */
+static int op_acc(ring_t *r, MPI_Aint d, int n, const int64_t *v, MPI_Op op) {
+	if (!r->shm) {
+		CHECK(MPI_Accumulate(v, n, MPI_INT64_T, r->host, d, n, MPI_INT64_T, op, r->win));
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		int64_t *p = word(r, d + 8 * i);
+		if (op == MPI_SUM) __atomic_fetch_add(p, v[i], __ATOMIC_SEQ_CST);
+		else shm_max(p, v[i]);
+	}
+	return 0;
+}
+
+/* op_load reads n words from d, each atomically, into out. */
+static int op_load(ring_t *r, MPI_Aint d, int n, int64_t *out) {
+	if (!r->shm) {
+		CHECK(MPI_Get_accumulate(NULL, 0, MPI_INT64_T, out, n, MPI_INT64_T, r->host, d, n, MPI_INT64_T, MPI_NO_OP, r->win));
+		return 0;
+	}
+	for (int i = 0; i < n; i++) out[i] = __atomic_load_n(word(r, d + 8 * i), __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* op_move puts (dir 1) or gets (dir 0) n bytes between buf and d. */
+static int op_move(ring_t *r, MPI_Aint d, char *buf, int64_t n, int dir) {
+	if (r->shm) {
+		if (dir) memcpy(r->shm + d, buf, n);
+		else memcpy(buf, r->shm + d, n);
+		return 0;
+	}
+	for (int64_t at = 0; at < n; at += MAX_BYTES) {
+		int c = (int)(n - at < MAX_BYTES ? n - at : MAX_BYTES);
+		CHECK(dir ? MPI_Put(buf + at, c, MPI_BYTE, r->host, d + at, c, MPI_BYTE, r->win)
+		          : MPI_Get(buf + at, c, MPI_BYTE, r->host, d + at, c, MPI_BYTE, r->win));
+	}
+	return 0;
+}
+
+/* op_flush completes the MPI operations started so far. */
+static int op_flush(ring_t *r) {
+	if (!r->shm) CHECK(MPI_Win_flush(r->host, r->win));
+	return 0;
+}
+
+static int fetch_op(ring_t *r, MPI_Aint d, int64_t v, int64_t *old, MPI_Op op) {
+	PASS(op_fetch(r, d, v, old, op));
+	return op_flush(r);
+}
+
+/* ring_word applies op (0 sum, 1 bitwise or) to control word w: the calls
+ * Claim and Close make, through the ring's one way to its window. */
+int ring_word(ring_h h, int w, int64_t v, int or, int64_t *old) {
+	ring_t *r = (ring_t *)h;
+	return fetch_op(r, w * 8, v, old, or ? MPI_BOR : MPI_SUM);
+}
+
+/* ring_load reads n control words from word w. */
+int ring_load(ring_h h, int w, int n, int64_t *out) {
+	ring_t *r = (ring_t *)h;
+	PASS(op_load(r, w * 8, n, out));
+	return op_flush(r);
+}
+
+/* ---- Steps ---- */
 
 static MPI_Aint state_off(ring_t *r, int64_t t) { return (CTRL_WORDS + t % r->cap) * 8; }
 static MPI_Aint slot_off(ring_t *r, int64_t t) { return (CTRL_WORDS + r->cap) * 8 + (t % r->cap) * r->slot_size; }
@@ -112,15 +236,15 @@ static int64_t run_len(ring_t *r, int64_t t, int64_t n, int64_t max) {
 	return n < max ? n : max;
 }
 
-static int flush(ring_t *r) {
-	CHECK(MPI_Win_flush(r->host, r->win));
+/* load_states reads the states of tickets t..t+n-1 into out (n <= CHUNK),
+ * without flushing. */
+static int load_states(ring_t *r, int64_t t, int64_t n, int64_t *out) {
+	for (int64_t i = 0; i < n;) {
+		int64_t m = run_len(r, t + i, n - i, CHUNK);
+		PASS(op_load(r, state_off(r, t + i), (int)m, out + i));
+		i += m;
+	}
 	return 0;
-}
-
-/* fetch_op applies op with v to a word and returns the old value. */
-static int fetch_op(ring_t *r, MPI_Aint disp, int64_t v, int64_t *old, MPI_Op op) {
-	CHECK(MPI_Fetch_and_op(&v, old, MPI_INT64_T, r->host, disp, op, r->win));
-	return flush(r);
 }
 
 /* states_free reports whether the slots of tickets t..t+n-1 are free for
@@ -129,10 +253,9 @@ static int states_free(ring_t *r, int64_t t, int64_t n, int *yes) {
 	int64_t got[CHUNK];
 	*yes = 0;
 	for (int64_t i = 0; i < n;) {
-		int64_t m = run_len(r, t + i, n - i, CHUNK);
-		CHECK(MPI_Get_accumulate(NULL, 0, MPI_INT64_T, got, m, MPI_INT64_T, r->host,
-		                         state_off(r, t + i), m, MPI_INT64_T, MPI_NO_OP, r->win));
-		PASS(flush(r));
+		int64_t m = n - i < CHUNK ? n - i : CHUNK;
+		PASS(load_states(r, t + i, m, got));
+		PASS(op_flush(r));
 		for (int64_t j = 0; j < m; j++)
 			if (got[j] < ST_FREE(t + i + j)) return 0;
 		i += m;
@@ -147,13 +270,13 @@ static int states_free(ring_t *r, int64_t t, int64_t n, int *yes) {
  * the caller to flush; v (CHUNK+1 words) must live until then. */
 static int raise_states(ring_t *r, int64_t t, int64_t n, int64_t shift, int first, int rest, int64_t *v) {
 	for (int64_t i = 0; i < n;) {
-		if (i > 0) PASS(flush(r)); /* before v is reused */
+		if (i > 0) PASS(op_flush(r)); /* before v is reused */
 		int64_t m = run_len(r, t + i, n - i, CHUNK);
 		for (int64_t j = 0; j < m; j++) v[j] = 3 * (t + i + j + shift) + (i + j ? rest : first);
 		if (m == 1) /* one word: a fetch-and-op is cheaper than an accumulate */
-			CHECK(MPI_Fetch_and_op(v, v + CHUNK, MPI_INT64_T, r->host, state_off(r, t + i), MPI_MAX, r->win));
+			PASS(op_fetch(r, state_off(r, t + i), v[0], v + CHUNK, MPI_MAX));
 		else
-			CHECK(MPI_Accumulate(v, m, MPI_INT64_T, r->host, state_off(r, t + i), m, MPI_INT64_T, MPI_MAX, r->win));
+			PASS(op_acc(r, state_off(r, t + i), (int)m, v, MPI_MAX));
 		i += m;
 	}
 	return 0;
@@ -167,65 +290,117 @@ static int move(ring_t *r, int64_t t, int64_t n, char *buf, int64_t len, int dir
 		int64_t m = run_len(r, t + i, n - i, n);
 		int64_t bytes = m * r->slot_size;
 		if (bytes > len - done) bytes = len - done;
-		for (int64_t at = 0; at < bytes; at += MAX_BYTES) {
-			int c = (int)(bytes - at < MAX_BYTES ? bytes - at : MAX_BYTES);
-			char *p = buf + done + at;
-			MPI_Aint to = slot_off(r, t + i) + at;
-			CHECK(dir ? MPI_Put(p, c, MPI_BYTE, r->host, to, c, MPI_BYTE, r->win)
-			          : MPI_Get(p, c, MPI_BYTE, r->host, to, c, MPI_BYTE, r->win));
-		}
+		PASS(op_move(r, slot_off(r, t + i), buf + done, bytes, dir));
 		done += bytes;
 		i += m;
 	}
-	return flush(r);
+	return op_flush(r);
 }
 
-/* write_frames writes the k frames in buf (len bytes) for tickets from t,
- * once their slots are free (R_WAIT: not yet; check 0 skips the look),
- * then publishes them: the states (first frame, later frames) and one
- * credit, in one flush. */
-static int write_frames(ring_t *r, int64_t t, int64_t k, char *buf, int64_t len, int check) {
+/* publish raises the states of the n messages whose frames were just
+ * written from ticket t (count[i] frames each, k in all) to "first frame"
+ * / "later frame" and adds n credits: one flush (one per CHUNK states).
+ * Their order does not matter: a taker only reads a frame its state
+ * names, and a taker that releases a message before a later frame's state
+ * arrives has raised it further. */
+static int publish(ring_t *r, int64_t t, int64_t k, int64_t n, const int64_t *count) {
+	int64_t v[CHUNK + 1], was, msg = 0, left = count[0];
+	for (int64_t i = 0; i < k;) {
+		if (i > 0) PASS(op_flush(r)); /* before v is reused */
+		int64_t m = run_len(r, t + i, k - i, CHUNK);
+		for (int64_t j = 0; j < m; j++) {
+			v[j] = 3 * (t + i + j) + (left == count[msg] ? 1 : 2);
+			if (--left == 0 && ++msg < n) left = count[msg];
+		}
+		if (m == 1) /* one word: a fetch-and-op is cheaper than an accumulate */
+			PASS(op_fetch(r, state_off(r, t + i), v[0], v + CHUNK, MPI_MAX));
+		else
+			PASS(op_acc(r, state_off(r, t + i), (int)m, v, MPI_MAX));
+		i += m;
+	}
+	PASS(op_fetch(r, W_AVAIL * 8, n, &was, MPI_SUM));
+	return op_flush(r);
+}
+
+/* write_frames writes the frames in buf (len bytes) of n messages
+ * (count[i] frames each, k in all) for tickets from t, once their slots are
+ * free (R_WAIT: not yet; check 0 skips the look), then publishes them.
+ * With data, buf is the one frame's header and data its len bytes, put
+ * from where they are. */
+static int write_frames(ring_t *r, int64_t t, int64_t k, char *buf, char *data, int64_t len, int check, int64_t n, const int64_t *count) {
 	int yes;
-	int64_t v[CHUNK + 1], one = 1, was;
 	if (check) {
 		PASS(states_free(r, t, k, &yes));
 		if (!yes) return R_WAIT;
 	}
-	PASS(move(r, t, k, buf, len, 1));
-	PASS(raise_states(r, t, k, 0, 1, 2, v));
-	CHECK(MPI_Fetch_and_op(&one, &was, MPI_INT64_T, r->host, W_AVAIL * 8, MPI_SUM, r->win));
-	PASS(flush(r));
-	return R_OK;
+	if (data) {
+		PASS(op_move(r, slot_off(r, t), buf, 8, 1));
+		PASS(op_move(r, slot_off(r, t) + 8, data, len, 1));
+		PASS(op_flush(r));
+	} else {
+		PASS(move(r, t, k, buf, len, 1));
+	}
+	return publish(r, t, k, n, count);
 }
 
-int ring_write(ring_h h, int64_t t, int64_t k, char *buf, int64_t len) {
-	ring_t *r = (ring_t *)h;
-	return write_frames(r, t, k, buf, len, 1);
-}
-
-/* ring_put reserves k frames (R_NO if there is no room; *old is the free
- * count before), takes k consecutive tickets and writes the frames. */
-int ring_put(ring_h h, int64_t k, char *buf, int64_t len, int64_t *old, int64_t *ticket) {
-	ring_t *r = (ring_t *)h;
+/* reserve takes k frames from free (R_NO if there is no room; *old is the
+ * free count before) and k consecutive tickets. */
+static int reserve(ring_t *r, int64_t k, int64_t *old, int64_t *ticket) {
 	int64_t back;
 	PASS(fetch_op(r, W_FREE * 8, -k, old, MPI_SUM));
 	if (*old < k) {
 		PASS(fetch_op(r, W_FREE * 8, k, &back, MPI_SUM));
 		return R_NO;
 	}
-	PASS(fetch_op(r, W_TAIL * 8, k, ticket, MPI_SUM));
+	return fetch_op(r, W_TAIL * 8, k, ticket, MPI_SUM);
+}
+
+int ring_write(ring_h h, int64_t t, int64_t k, char *buf, char *data, int64_t len) {
+	ring_t *r = (ring_t *)h;
+	return write_frames(r, t, k, buf, data, len, 1, 1, &k);
+}
+
+/* ring_put reserves k frames (R_NO if there is no room; *old is the free
+ * count before), takes k consecutive tickets and writes the frames (with
+ * data: one frame, header in buf and len bytes of data apart). */
+int ring_put(ring_h h, int64_t k, char *buf, char *data, int64_t len, int64_t *old, int64_t *ticket) {
+	ring_t *r = (ring_t *)h;
+	PASS(reserve(r, k, old, ticket));
+	if (*old < k) return R_NO;
 	/* When every frame was free, every taker has finished with its slots
 	 * (it returns frames only after reading them): no need to look. */
-	return write_frames(r, *ticket, k, buf, len, *old != r->cap);
+	return write_frames(r, *ticket, k, buf, data, len, *old != r->cap, 1, &k);
+}
+
+/* ring_put_many is ring_put for n messages at once (count[i] frames each,
+ * k in all, their frames one after another in buf): one reservation, one
+ * fetch of k tickets, one write, one publication. Their tickets are
+ * consecutive, so a taker sees them in order. */
+int ring_put_many(ring_h h, int64_t n, const int64_t *count, char *buf, int64_t len, int64_t *old, int64_t *ticket) {
+	ring_t *r = (ring_t *)h;
+	int64_t k = 0;
+	for (int64_t i = 0; i < n; i++) k += count[i];
+	PASS(reserve(r, k, old, ticket));
+	if (*old < k) return R_NO;
+	return write_frames(r, *ticket, k, buf, NULL, len, *old != r->cap, n, count);
+}
+
+/* ring_write_many retries ring_put_many's write for a held ticket. */
+int ring_write_many(ring_h h, int64_t t, int64_t n, const int64_t *count, char *buf, int64_t len) {
+	ring_t *r = (ring_t *)h;
+	int64_t k = 0;
+	for (int64_t i = 0; i < n; i++) k += count[i];
+	return write_frames(r, t, k, buf, NULL, len, 1, n, count);
 }
 
 /* release returns the slots of tickets t..t+k-1 for their next tickets,
- * the frames to the free count, and counts one message taken: one flush. */
-static int release(ring_t *r, int64_t t, int64_t k) {
-	int64_t v[CHUNK + 1], inc[2] = {k, 1};
+ * the frames to the free count, and counts msgs messages taken: one
+ * flush. */
+static int release(ring_t *r, int64_t t, int64_t k, int64_t msgs) {
+	int64_t v[CHUNK + 1], inc[2] = {k, msgs};
 	PASS(raise_states(r, t, k, r->cap, 0, 0, v));
-	CHECK(MPI_Accumulate(inc, 2, MPI_INT64_T, r->host, W_FREE * 8, 2, MPI_INT64_T, MPI_SUM, r->win));
-	return flush(r);
+	PASS(op_acc(r, W_FREE * 8, 2, inc, MPI_SUM));
+	return op_flush(r);
 }
 
 /* examine reads what state st says about ticket t: the first frame of a
@@ -246,7 +421,7 @@ static int first_frame(ring_t *r, int64_t t, char *first, int64_t *k) {
 	memcpy(&count, first + 4, 4);
 	*k = count;
 	if (*k != 1) return R_MORE; /* or corrupt: Go checks */
-	PASS(release(r, t, 1));
+	PASS(release(r, t, 1, 1));
 	return R_OK;
 }
 
@@ -272,7 +447,7 @@ int ring_read(ring_h h, int64_t *t, char *first, int64_t *k) {
  * frames are complete; anything else is looked at again or skipped. */
 int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
 	ring_t *r = (ring_t *)h;
-	int64_t old, back, one = 1, zero = 0, st;
+	int64_t old, back, st;
 	PASS(fetch_op(r, W_AVAIL * 8, -1, &old, MPI_SUM));
 	if (old < 1) {
 		PASS(fetch_op(r, W_AVAIL * 8, 1, &back, MPI_SUM));
@@ -282,9 +457,9 @@ int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
 		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM));
 		return ring_read(h, t, first, k);
 	}
-	CHECK(MPI_Fetch_and_op(&one, t, MPI_INT64_T, r->host, W_HEAD * 8, MPI_SUM, r->win));
-	CHECK(MPI_Fetch_and_op(&zero, &st, MPI_INT64_T, r->host, state_off(r, guess), MPI_NO_OP, r->win));
-	PASS(flush(r));
+	PASS(op_fetch(r, W_HEAD * 8, 1, t, MPI_SUM));
+	PASS(op_fetch(r, state_off(r, guess), 0, &st, MPI_NO_OP));
+	PASS(op_flush(r));
 	if (*t != guess) return ring_read(h, t, first, k);
 	int e = examine(*t, st);
 	if (e == R_OK) return first_frame(r, *t, first, k);
@@ -298,6 +473,106 @@ int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
 int ring_finish(ring_h h, int64_t t, int64_t k, char *rest) {
 	ring_t *r = (ring_t *)h;
 	PASS(move(r, t + 1, k - 1, rest, (k - 1) * r->slot_size, 0));
-	PASS(release(r, t, k));
+	PASS(release(r, t, k, 1));
 	return R_OK;
+}
+
+/* ring_take_many takes up to want messages (want <= BATCH_MAX) into buf
+ * (room for want slots), b holding what the batch has not finished.
+ * A new batch (b->credits == 0) takes min(want, available) credits in one
+ * fetch-and-add (R_NO if none: nothing changed), then as many tickets in
+ * one more, in the same flush as it gives back the credits it could not
+ * use and reads the states of the guessed tickets; a batch in progress
+ * goes on from b->next. It reads the states of its tickets, the frames of
+ * the published prefix in one get, and releases the whole messages in
+ * one flush; tickets of other takers' frames are skipped, and as many new
+ * tickets taken, until the batch holds a message for each credit.
+ * Returns R_OK with b->n messages (ticket, count and offset in buf; the
+ * last may be partial: Go finishes it), R_WAIT with none when the next
+ * ticket is not published yet (call again), or R_BAD for a corrupt count. */
+int ring_take_many(ring_h h, int64_t want, int64_t guess, char *buf, batch_t *b) {
+	ring_t *r = (ring_t *)h;
+	int64_t st[BATCH_MAX], old, back, t0, give = 0;
+	int have = 0;
+	b->n = 0;
+	b->partial = 0;
+	if (b->credits == 0) {
+		PASS(fetch_op(r, W_AVAIL * 8, -want, &old, MPI_SUM));
+		b->avail = old;
+		int64_t c = old < want ? old : want;
+		if (c < 1) {
+			PASS(fetch_op(r, W_AVAIL * 8, want, &back, MPI_SUM));
+			return R_NO;
+		}
+		give = want - c;
+		if (give) PASS(op_acc(r, W_AVAIL * 8, 1, &give, MPI_SUM));
+		PASS(op_fetch(r, W_HEAD * 8, c, &t0, MPI_SUM));
+		if (guess >= 0) PASS(load_states(r, guess, c, st));
+		PASS(op_flush(r));
+		have = guess == t0;
+		b->hit = have;
+		b->credits = c;
+		b->next = t0;
+		b->end = t0 + c;
+	}
+	for (;;) {
+		if (b->next == b->end) { /* skipped others' frames: more tickets */
+			PASS(fetch_op(r, W_HEAD * 8, b->credits, &t0, MPI_SUM));
+			b->next = t0;
+			b->end = t0 + b->credits;
+			have = 0;
+		}
+		int64_t n = b->end - b->next;
+		if (!have) {
+			PASS(load_states(r, b->next, n, st));
+			PASS(op_flush(r));
+		}
+		have = 0;
+		int64_t w = b->next, first = -1;
+		for (; w < b->end; w++) {
+			int e = examine(w, st[w - b->next]);
+			if (e == R_WAIT) break;
+			if (e == R_OK) {
+				if (first < 0) first = w;
+				b->ticket[b->n++] = w;
+			}
+		}
+		b->next = w;
+		if (b->n == 0) {
+			if (w < b->end) return R_WAIT;
+			continue;
+		}
+		PASS(move(r, first, w - first, buf, (w - first) * r->slot_size, 0));
+		/* Whole messages are released together, runs of adjacent
+		 * tickets in one update each. */
+		int64_t frames = 0, whole = 0, run = -1, len = 0, v[CHUNK + 1];
+		for (int64_t i = 0; i < b->n; i++) {
+			int64_t t = b->ticket[i], off = (t - first) * r->slot_size;
+			uint32_t count;
+			memcpy(&count, buf + off + 4, 4);
+			if (count < 1 || count > r->cap) return R_BAD;
+			b->count[i] = count;
+			b->off[i] = off;
+			if (t + count > w) { /* runs past what was read: Go finishes it */
+				if (i != b->n - 1) return R_BAD; /* frames of two messages */
+				b->partial = 1;
+				break;
+			}
+			if (run >= 0 && t != run + len) {
+				PASS(raise_states(r, run, len, r->cap, 0, 0, v));
+				PASS(op_flush(r));
+				run = -1;
+			}
+			if (run < 0) run = t, len = 0;
+			len += count;
+			frames += count;
+			whole++;
+		}
+		if (run >= 0) PASS(raise_states(r, run, len, r->cap, 0, 0, v));
+		int64_t inc[2] = {frames, whole};
+		if (whole) PASS(op_acc(r, W_FREE * 8, 2, inc, MPI_SUM));
+		PASS(op_flush(r));
+		b->credits -= b->n;
+		return R_OK;
+	}
 }

@@ -30,6 +30,12 @@ package rma
 #cgo nocallback ring_read
 #cgo noescape ring_finish
 #cgo nocallback ring_finish
+#cgo noescape ring_take_many
+#cgo nocallback ring_take_many
+#cgo noescape ring_put_many
+#cgo nocallback ring_put_many
+#cgo noescape ring_write_many
+#cgo nocallback ring_write_many
 #include <stdlib.h>
 #include <string.h>
 #include "rma.h"
@@ -41,6 +47,8 @@ import "C"
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	mpi "github.com/sbromberger/gompi"
@@ -156,6 +164,7 @@ func (c *Comm) AllreduceMinMax(v []int64) (lo, hi []int64, err error) {
 type Win struct {
 	w    C.MPI_Win
 	base unsafe.Pointer
+	host unsafe.Pointer // the host's memory, for a window from AllocateShared
 	size int
 }
 
@@ -164,6 +173,21 @@ type Win struct {
 func Allocate(c *Comm, size int) (*Win, error) {
 	var w Win
 	if err := check("MPI_Win_allocate", C.rma_alloc(c.c, C.MPI_Aint(size), &w.w, &w.base)); err != nil {
+		return nil, err
+	}
+	w.size = size
+	if size > 0 {
+		C.memset(w.base, 0, C.size_t(size))
+	}
+	return &w, nil
+}
+
+// AllocateShared is Allocate for ranks that all share one node
+// (MPI_Win_allocate_shared): HostBase then addresses host's memory
+// directly, for CPU atomics (see NewRing).
+func AllocateShared(c *Comm, size, host int) (*Win, error) {
+	var w Win
+	if err := check("MPI_Win_allocate_shared", C.rma_alloc_shared(c.c, C.MPI_Aint(size), C.int(host), &w.w, &w.base, &w.host)); err != nil {
 		return nil, err
 	}
 	w.size = size
@@ -200,14 +224,17 @@ func ChannelBytes(capacity, slotSize int) int {
 // MaxClaim is the largest claim one call may make.
 var MaxClaim = int64(C.ctrl_max_claim())
 
-// Claim adds n to the claims of the channel held by host, and marks it as
-// claiming.
-func (w *Win) Claim(host int, n int64) error {
-	return check("MPI_Fetch_and_op", C.ctrl_claim(w.w, C.int(host), C.int64_t(n)))
+// Claim adds n to the channel's claims, and marks it as claiming.
+func (r *Ring) Claim(n int64) error {
+	defer serialize()()
+	return check("MPI_Fetch_and_op", C.ctrl_claim(r.r, C.int64_t(n)))
 }
 
-// Close marks the channel held by host as closed, once.
-func (w *Win) Close(host int) error { return check("MPI_Fetch_and_op", C.ctrl_close(w.w, C.int(host))) }
+// CloseChannel marks the channel as closed, once.
+func (r *Ring) CloseChannel() error {
+	defer serialize()()
+	return check("MPI_Fetch_and_op", C.ctrl_close(r.r))
+}
 
 // Closed reports whether old, the free-frame count that Ring.Put returned,
 // says that the channel is closed.
@@ -219,10 +246,11 @@ type State struct {
 	Claiming, Closed          bool
 }
 
-// State reads the control words of the channel held by host.
-func (w *Win) State(host int) (State, error) {
+// State reads the channel's control words.
+func (r *Ring) State() (State, error) {
+	defer serialize()()
 	var s C.ctrl_state_t
-	if err := check("MPI_Get_accumulate", C.ctrl_state(w.w, C.int(host), &s)); err != nil {
+	if err := check("MPI_Get_accumulate", C.ctrl_state(r.r, &s)); err != nil {
 		return State{}, err
 	}
 	return State{Len: int64(s.len), Free: int64(s.free), Claimed: int64(s.claimed), Taken: int64(s.taken),
@@ -241,6 +269,7 @@ func (w *Win) Free() error { return check("MPI_Win_free", C.MPI_Win_free(&w.w)) 
 // FetchAdd atomically adds v to the int64 at disp on target and returns the
 // previous value.
 func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
+	defer serialize()()
 	var old C.int64_t
 	err := check("MPI_Fetch_and_op", C.rma_fetch_add(w.w, C.int(target), C.MPI_Aint(disp), C.int64_t(v), &old))
 	return int64(old), err
@@ -248,7 +277,14 @@ func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
 
 // Load atomically reads len(out) int64 words starting at disp.
 func (w *Win) Load(target, disp int, out []int64) error {
+	defer serialize()()
 	return check("MPI_Get_accumulate", C.rma_load(w.w, C.int(target), C.MPI_Aint(disp), C.int(len(out)), (*C.int64_t)(unsafe.Pointer(&out[0]))))
+}
+
+// Put writes buf at disp on target with MPI_Put and flushes it.
+func (w *Win) Put(target, disp int, buf []byte) error {
+	defer serialize()()
+	return check("MPI_Put", C.rma_put(w.w, C.int(target), C.MPI_Aint(disp), bytesPtr(buf), C.int(len(buf))))
 }
 
 // Poke makes one call into MPI on the window, as rank self, so that a
@@ -270,9 +306,10 @@ const (
 )
 
 // NewRing describes a channel of capacity slots of slotSize bytes held by
-// host in w.
+// host in w. A window from AllocateShared is reached with CPU atomics only
+// (no MPI call), any other with MPI one-sided operations only.
 func NewRing(w *Win, host int, capacity int64, slotSize int) (*Ring, error) {
-	r := C.ring_new(w.w, C.int(host), C.int64_t(capacity), C.int64_t(slotSize))
+	r := C.ring_new(w.w, C.int(host), C.int64_t(capacity), C.int64_t(slotSize), w.host)
 	if r == 0 {
 		return nil, fmt.Errorf("mpichan: out of memory for a channel")
 	}
@@ -303,15 +340,27 @@ func bytesPtr(b []byte) *C.char {
 
 // Put reserves k frames (No when full; old is the free count before), takes
 // k tickets and writes buf's frames (Wait: call Write with the ticket).
-func (r *Ring) Put(k int, buf []byte) (code int, old, ticket int64, err error) {
+// With data, k is 1, buf the frame's header and data its payload, which is
+// put from where it is.
+func (r *Ring) Put(k int, buf, data []byte) (code int, old, ticket int64, err error) {
+	defer serialize()()
 	var o, t C.int64_t
-	code, err = step("put", C.ring_put(r.r, C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf)), &o, &t))
+	n := len(buf)
+	if data != nil {
+		n = len(data)
+	}
+	code, err = step("put", C.ring_put(r.r, C.int64_t(k), bytesPtr(buf), bytesPtr(data), C.int64_t(n), &o, &t))
 	return code, int64(o), int64(t), err
 }
 
 // Write writes and publishes the frames of a held ticket (OK or Wait).
-func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
-	return step("put", C.ring_write(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(buf), C.int64_t(len(buf))))
+func (r *Ring) Write(ticket int64, k int, buf, data []byte) (int, error) {
+	defer serialize()()
+	n := len(buf)
+	if data != nil {
+		n = len(data)
+	}
+	return step("put", C.ring_write(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(buf), bytesPtr(data), C.int64_t(n)))
 }
 
 // Take takes a credit (No if none) and a ticket, and reads into first (one
@@ -320,6 +369,7 @@ func (r *Ring) Write(ticket int64, k int, buf []byte) (int, error) {
 // expects: its state is read in the same flush as the ticket is taken, which
 // saves a flush when the guess is right and costs nothing else.
 func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, err error) {
+	defer serialize()()
 	var t, n C.int64_t
 	code, err = step("take", C.ring_take(r.r, bytesPtr(first), C.int64_t(guess), &t, &n))
 	return code, int64(t), int(n), err
@@ -328,6 +378,7 @@ func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, e
 // Read retries the read of a held ticket; the ticket may move on past
 // frames of other takers' messages.
 func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, err error) {
+	defer serialize()()
 	t, n := C.int64_t(ticket), C.int64_t(0)
 	code, err = step("take", C.ring_read(r.r, &t, bytesPtr(first), &n))
 	return code, int64(t), int(n), err
@@ -335,8 +386,71 @@ func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, er
 
 // Finish reads frames 2..k of the message at ticket into rest and releases it.
 func (r *Ring) Finish(ticket int64, k int, rest []byte) error {
+	defer serialize()()
 	_, err := step("take", C.ring_finish(r.r, C.int64_t(ticket), C.int64_t(k), bytesPtr(rest)))
 	return err
+}
+
+// Shared reports whether the ring reaches its window with CPU atomics.
+func (r *Ring) Shared() bool { return C.ring_shared(r.r) != 0 }
+
+// BatchMax bounds the messages of one TakeMany batch.
+const BatchMax = int(C.BATCH_MAX)
+
+// Bad is TakeMany's result for a frame count out of range.
+const Bad = int(C.R_BAD)
+
+// Batch is a batch of takes in progress (see TakeMany).
+type Batch struct{ b C.batch_t }
+
+// Credits is how many messages the batch still owes its taker.
+func (b *Batch) Credits() int { return int(b.b.credits) }
+
+// Avail is the credits the channel had when the batch started.
+func (b *Batch) Avail() int64 { return int64(b.b.avail) }
+
+// Len is the number of messages the last TakeMany read.
+func (b *Batch) Len() int { return int(b.b.n) }
+
+// Msg is message i of the last TakeMany: its first ticket, its frames and
+// its offset in the buffer.
+func (b *Batch) Msg(i int) (ticket int64, k, off int) {
+	return int64(b.b.ticket[i]), int(b.b.count[i]), int(b.b.off[i])
+}
+
+// Hit reports whether the batch's first ticket was the one guessed.
+func (b *Batch) Hit() bool { return b.b.hit != 0 }
+
+// End is one past the last ticket the batch took.
+func (b *Batch) End() int64 { return int64(b.b.end) }
+
+// Partial reports whether the last message read needs Finish.
+func (b *Batch) Partial() bool { return b.b.partial != 0 }
+
+// TakeMany takes up to want (<= BatchMax) messages into buf (room for want
+// slots) as one batch: OK with b.Len() messages read (call again while
+// b.Credits() > 0), Wait with none (call again after a yield), No with
+// nothing changed when the channel has no message, Bad for a corrupt frame.
+func (r *Ring) TakeMany(want int, guess int64, buf []byte, b *Batch) (int, error) {
+	defer serialize()()
+	return step("take", C.ring_take_many(r.r, C.int64_t(want), C.int64_t(guess), bytesPtr(buf), &b.b))
+}
+
+// PutMany reserves, takes tickets for, writes and publishes n messages
+// whose frames (counts[i] each) follow one another in buf: No when full
+// (old is the free count before), Wait when a held ticket's slot is still
+// being read (call WriteMany with the ticket).
+func (r *Ring) PutMany(counts []int64, buf []byte) (code int, old, ticket int64, err error) {
+	defer serialize()()
+	var o, t C.int64_t
+	code, err = step("put", C.ring_put_many(r.r, C.int64_t(len(counts)), (*C.int64_t)(unsafe.Pointer(&counts[0])), bytesPtr(buf), C.int64_t(len(buf)), &o, &t))
+	return code, int64(o), int64(t), err
+}
+
+// WriteMany retries PutMany's write for a held ticket.
+func (r *Ring) WriteMany(ticket int64, counts []int64, buf []byte) (int, error) {
+	defer serialize()()
+	return step("put", C.ring_write_many(r.r, C.int64_t(ticket), C.int64_t(len(counts)), (*C.int64_t)(unsafe.Pointer(&counts[0])), bytesPtr(buf), C.int64_t(len(buf))))
 }
 
 // Library is MPI_Get_library_version's text; it may be called before MPI_Init.
@@ -352,3 +466,24 @@ func Initialized() bool { return C.rma_initialized() != 0 }
 
 // Finalized reports whether MPI_Finalize has been called.
 func Finalized() bool { return C.rma_finalized() != 0 }
+
+// Serialized one-sided calls: Open MPI 4.1's osc ucx deadlocks when
+// several threads of a process make one-sided calls at once (each waits in
+// ompi_osc_ucx_get_accumulate's target lock for the others, measured with
+// 4 goroutines per rank). Serialize(true) makes every one-sided call of
+// this package take one process-wide lock.
+var (
+	serialOn atomic.Bool
+	serialMu sync.Mutex
+)
+
+// Serialize turns the process-wide lock around one-sided calls on or off.
+func Serialize(on bool) { serialOn.Store(on) }
+
+func serialize() (unlock func()) {
+	if !serialOn.Load() {
+		return func() {}
+	}
+	serialMu.Lock()
+	return serialMu.Unlock
+}

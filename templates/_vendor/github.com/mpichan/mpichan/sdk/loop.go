@@ -1,0 +1,194 @@
+package mpichan
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/mpichan/mpichan/sdk/internal/rma"
+)
+
+// takeLoop is one range over All: it takes messages from the host in
+// batches (Options.Prefetch) and hands them out one by one.
+type takeLoop struct {
+	r     *ring
+	ctx   context.Context
+	queue [][]byte // taken, not yet handed out
+	want  int      // the next batch's size
+}
+
+func (r *ring) loop(ctx context.Context) *takeLoop {
+	return &takeLoop{r: r, ctx: ctx, want: 1}
+}
+
+// next returns the next message, or ok == false when none is left.
+func (l *takeLoop) next() ([]byte, bool, error) {
+	if len(l.queue) == 0 {
+		if l.r.prefetch <= 1 {
+			return l.r.take(l.ctx, false)
+		}
+		if err := l.r.takeBatch(l.ctx, l); err != nil || len(l.queue) == 0 {
+			return nil, false, err
+		}
+	}
+	msg := l.queue[0]
+	l.queue[0] = nil
+	l.queue = l.queue[1:]
+	return msg, true, nil
+}
+
+// stop hands the messages the loop took but did not deliver to the ring,
+// whose next take on this rank returns them.
+func (l *takeLoop) stop() {
+	l.r.held.push(l.queue)
+	l.queue = nil
+}
+
+// held is a rank's queue of messages that loops took from the host but
+// did not deliver; takes on this rank return them before they take from
+// the host, and before they conclude that none is left.
+type held struct {
+	mu   sync.Mutex
+	msgs [][]byte
+}
+
+func (h *held) push(msgs [][]byte) {
+	if len(msgs) == 0 {
+		return
+	}
+	h.mu.Lock()
+	h.msgs = append(h.msgs, msgs...)
+	h.mu.Unlock()
+}
+
+func (h *held) pop() ([]byte, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.msgs) == 0 {
+		return nil, false
+	}
+	m := h.msgs[0]
+	h.msgs[0] = nil
+	h.msgs = h.msgs[1:]
+	return m, true
+}
+
+// batchBytes bounds the frames one batch reads: large messages come one
+// at a time.
+const batchBytes = 64 << 10
+
+// takeBatch takes up to l.want messages in one batch (the first held
+// messages, if any) into l.queue; it leaves the queue empty when none is
+// left. The next batch's size is half the messages that were waiting,
+// between 1 and the prefetch limit: a loop never takes more than half of
+// what it saw, so a scarce message goes to one taker at a time.
+func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+	for len(l.queue) < l.want {
+		m, ok := r.held.pop()
+		if !ok {
+			break
+		}
+		l.queue = append(l.queue, m)
+	}
+	if len(l.queue) > 0 {
+		return nil
+	}
+	var b rma.Batch
+	want := min(l.want, max(1, batchBytes/r.lay.slotSize))
+	slot := r.lay.slotSize
+	buf := alignedBuffer(want * slot)
+	var code int
+	for attempt := 0; ; attempt++ {
+		next, guess := r.nextHead.Load(), int64(-1)
+		if r.guessing.Load() {
+			guess = next
+		}
+		var err error
+		if code, err = r.steps.TakeMany(want, guess, buf, &b); err != nil {
+			return err
+		}
+		if code != rma.No {
+			if hit := b.Hit(); hit != r.guessing.Load() {
+				r.guessing.Store(hit)
+			}
+			l.want = min(r.prefetch, max(1, int(b.Avail()/2)))
+			break
+		}
+		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
+			l.queue = append(l.queue, msg)
+			return nil
+		}
+		if err := ctx.Err(); err != nil { // ended while waiting: say so, even if none is left now
+			return fmt.Errorf("mpichan: take: %w", err)
+		}
+		done, err := r.noneLeft()
+		if done { // the last messages may be held here by a loop that just stopped
+			if msg, ok := r.held.pop(); ok {
+				l.queue = append(l.queue, msg)
+				return nil
+			}
+		}
+		if err != nil || done {
+			return err
+		}
+		r.stats[sRetries].Add(1)
+		if err := r.backoff.Wait(ctx, attempt); err != nil {
+			return fmt.Errorf("mpichan: take: %w", err)
+		}
+	}
+	// The batch holds credits now: it must finish.
+	for attempt := 0; ; {
+		switch code {
+		case rma.Bad:
+			return fmt.Errorf("%w: frame count out of range (capacity %d)", errFrame, r.cap)
+		case rma.Wait:
+			r.backoff.settle(attempt) // its producer is publishing it
+			attempt++
+		default:
+			if err := r.collect(l, &b, buf); err != nil {
+				return err
+			}
+			r.nextHead.Store(b.End())
+			if b.Credits() == 0 {
+				return nil
+			}
+			buf, attempt = alignedBuffer(b.Credits()*slot), 0
+		}
+		var err error
+		if code, err = r.steps.TakeMany(want, -1, buf, &b); err != nil {
+			return err
+		}
+	}
+}
+
+// collect decodes the messages of the batch's last call (in buf) into
+// l.queue, finishing a partial last one.
+func (r *ring) collect(l *takeLoop, b *rma.Batch, buf []byte) error {
+	slot := r.lay.slotSize
+	for i := range b.Len() {
+		ticket, k, off := b.Msg(i)
+		frames := buf[off:min(len(buf), off+k*slot)]
+		if i == b.Len()-1 && b.Partial() {
+			frames = alignedBuffer(k * slot)
+			copy(frames, buf[off:off+slot])
+			if err := r.steps.Finish(ticket, k, frames[slot:]); err != nil {
+				return err
+			}
+		}
+		msg, err := r.lay.decode(frames, k == 1)
+		if err != nil {
+			return err
+		}
+		l.queue = append(l.queue, msg)
+		r.stats[sTakes].Add(1)
+		r.stats[sBytesTaken].Add(int64(len(msg)))
+		if k > 1 {
+			r.stats[sExtraFramesTaken].Add(int64(k - 1))
+		}
+	}
+	return nil
+}
