@@ -164,7 +164,7 @@ func TestDocCommands(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "bash", "-c", sh)
 			cmd.Dir = filepath.Join(root, dir)
-			cmd.Env = append(os.Environ(), "CGO_CFLAGS=", "CGO_LDFLAGS=")
+			cmd.Env = append(userEnv(), "CGO_CFLAGS=", "CGO_LDFLAGS=")
 			cmd.WaitDelay = 10 * time.Second
 			out, err := cmd.CombinedOutput()
 			if err != nil {
@@ -200,4 +200,20 @@ func TestCommand(t *testing.T) {
 			t.Errorf("Command(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// userEnv is this process's environment as a user's shell would have it:
+// without the variables a surrounding make passes down (under `make test`,
+// MAKEFLAGS carries MPI=openmpi, which would override the MPI=mpich that a
+// documented command sets for its own make).
+func userEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch strings.SplitN(kv, "=", 2)[0] {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MPI":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
