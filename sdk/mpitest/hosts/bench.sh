@@ -34,7 +34,7 @@ for cfg in mpich-tcp ompi-ucx; do
 	(cd sdk && CGO_CFLAGS="$(pkg-config --cflags $pc)" CGO_LDFLAGS="$(pkg-config --libs $pc)" go build -o "$work/chanbench.$cfg" ./cmd/chanbench)
 	echo "== chanbench, $cfg, 2 hosts"
 	# shellcheck disable=SC2086 # ARGS are flags, split on purpose
-	timeout -k 5 1200 "$run" -n 2 "$work/chanbench.$cfg" $ARGS 2>&1 | tee "$work/$cfg.out"
+	timeout -k 5 1200 "$run" -n 2 "$work/chanbench.$cfg" $ARGS 2>&1 | tee "$work/$cfg.out" || echo "bench.sh: $cfg: chanbench failed or timed out; its table row shows what it printed"
 	o="$work/$cfg.out"
 	lat=$(grep '^LATENCY' "$o" | sed -E 's/.*half round trip ([0-9.]+) us, raw MPI_Fetch_and_op ([0-9.]+) us, put\+take ([0-9.]+) us.*/\1 µs | \2 µs | \3 µs/')
 	ratio() { grep "^RATIO $1" "$o" | sed -E 's/.*median ([0-9.]+x), range ([0-9.x-]+) .*/\1 (\2)/'; }
