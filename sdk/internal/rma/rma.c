@@ -303,7 +303,7 @@ static int move(ring_t *r, int64_t t, int64_t n, char *buf, int64_t len, int dir
  * Their order does not matter: a taker only reads a frame its state
  * names, and a taker that releases a message before a later frame's state
  * arrives has raised it further. */
-static int publish(ring_t *r, int64_t t, int64_t k, int64_t n, const int64_t *count) {
+static int publish(ring_t *r, int64_t t, int64_t k, int64_t n, const int64_t *count) { /* model: @publish */
 	int64_t v[CHUNK + 1], was, msg = 0, left = count[0];
 	for (int64_t i = 0; i < k;) {
 		if (i > 0) PASS(op_flush(r)); /* before v is reused */
@@ -318,7 +318,7 @@ static int publish(ring_t *r, int64_t t, int64_t k, int64_t n, const int64_t *co
 			PASS(op_acc(r, state_off(r, t + i), (int)m, v, MPI_MAX));
 		i += m;
 	}
-	PASS(op_fetch(r, W_AVAIL * 8, n, &was, MPI_SUM));
+	PASS(op_fetch(r, W_AVAIL * 8, n, &was, MPI_SUM)); /* model: @publish */
 	return op_flush(r);
 }
 
@@ -330,15 +330,15 @@ static int publish(ring_t *r, int64_t t, int64_t k, int64_t n, const int64_t *co
 static int write_frames(ring_t *r, int64_t t, int64_t k, char *buf, char *data, int64_t len, int check, int64_t n, const int64_t *count) {
 	int yes;
 	if (check) {
-		PASS(states_free(r, t, k, &yes));
+		PASS(states_free(r, t, k, &yes)); /* model: @slot-check */
 		if (!yes) return R_WAIT;
 	}
 	if (data) {
-		PASS(op_move(r, slot_off(r, t), buf, 8, 1));
+		PASS(op_move(r, slot_off(r, t), buf, 8, 1)); /* model: @write */
 		PASS(op_move(r, slot_off(r, t) + 8, data, len, 1));
 		PASS(op_flush(r));
 	} else {
-		PASS(move(r, t, k, buf, len, 1));
+		PASS(move(r, t, k, buf, len, 1)); /* model: @write */
 	}
 	return publish(r, t, k, n, count);
 }
@@ -347,12 +347,12 @@ static int write_frames(ring_t *r, int64_t t, int64_t k, char *buf, char *data, 
  * free count before) and k consecutive tickets. */
 static int reserve(ring_t *r, int64_t k, int64_t *old, int64_t *ticket) {
 	int64_t back;
-	PASS(fetch_op(r, W_FREE * 8, -k, old, MPI_SUM));
+	PASS(fetch_op(r, W_FREE * 8, -k, old, MPI_SUM)); /* model: @reserve */
 	if (*old < k) {
-		PASS(fetch_op(r, W_FREE * 8, k, &back, MPI_SUM));
+		PASS(fetch_op(r, W_FREE * 8, k, &back, MPI_SUM)); /* model: @reserve-back */
 		return R_NO;
 	}
-	return fetch_op(r, W_TAIL * 8, k, ticket, MPI_SUM);
+	return fetch_op(r, W_TAIL * 8, k, ticket, MPI_SUM); /* model: @ticket */
 }
 
 int ring_write(ring_h h, int64_t t, int64_t k, char *buf, char *data, int64_t len) {
@@ -369,7 +369,7 @@ int ring_put(ring_h h, int64_t k, char *buf, char *data, int64_t len, int64_t *o
 	if (*old < k) return R_NO;
 	/* When every frame was free, every taker has finished with its slots
 	 * (it returns frames only after reading them): no need to look. */
-	return write_frames(r, *ticket, k, buf, data, len, *old != r->cap, 1, &k);
+	return write_frames(r, *ticket, k, buf, data, len, *old != r->cap, 1, &k); /* model: @slot-skip */
 }
 
 /* ring_put_many is ring_put for n messages at once (count[i] frames each,
@@ -382,7 +382,7 @@ int ring_put_many(ring_h h, int64_t n, const int64_t *count, char *buf, int64_t 
 	for (int64_t i = 0; i < n; i++) k += count[i];
 	PASS(reserve(r, k, old, ticket));
 	if (*old < k) return R_NO;
-	return write_frames(r, *ticket, k, buf, NULL, len, *old != r->cap, n, count);
+	return write_frames(r, *ticket, k, buf, NULL, len, *old != r->cap, n, count); /* model: @slot-skip */
 }
 
 /* ring_write_many retries ring_put_many's write for a held ticket. */
@@ -396,7 +396,7 @@ int ring_write_many(ring_h h, int64_t t, int64_t n, const int64_t *count, char *
 /* release returns the slots of tickets t..t+k-1 for their next tickets,
  * the frames to the free count, and counts msgs messages taken: one
  * flush. */
-static int release(ring_t *r, int64_t t, int64_t k, int64_t msgs) {
+static int release(ring_t *r, int64_t t, int64_t k, int64_t msgs) { /* model: @release */
 	int64_t v[CHUNK + 1], inc[2] = {k, msgs};
 	PASS(raise_states(r, t, k, r->cap, 0, 0, v));
 	PASS(op_acc(r, W_FREE * 8, 2, inc, MPI_SUM));
@@ -416,7 +416,7 @@ static int examine(int64_t t, int64_t st) {
  * (one slot): a whole message is released at once (R_OK); a longer one
  * returns R_MORE with *k frames. */
 static int first_frame(ring_t *r, int64_t t, char *first, int64_t *k) {
-	PASS(move(r, t, 1, first, r->slot_size, 0));
+	PASS(move(r, t, 1, first, r->slot_size, 0)); /* model: @first-frame */
 	uint32_t count;
 	memcpy(&count, first + 4, 4);
 	*k = count;
@@ -431,11 +431,11 @@ int ring_read(ring_h h, int64_t *t, char *first, int64_t *k) {
 	ring_t *r = (ring_t *)h;
 	for (;;) {
 		int64_t st;
-		PASS(fetch_op(r, state_off(r, *t), 0, &st, MPI_NO_OP));
+		PASS(fetch_op(r, state_off(r, *t), 0, &st, MPI_NO_OP)); /* model: @examine */
 		int e = examine(*t, st);
 		if (e == R_OK) return first_frame(r, *t, first, k);
 		if (e == R_WAIT) return R_WAIT;
-		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM));
+		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM)); /* model: @next-ticket */
 	}
 }
 
@@ -448,23 +448,23 @@ int ring_read(ring_h h, int64_t *t, char *first, int64_t *k) {
 int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
 	ring_t *r = (ring_t *)h;
 	int64_t old, back, st;
-	PASS(fetch_op(r, W_AVAIL * 8, -1, &old, MPI_SUM));
+	PASS(fetch_op(r, W_AVAIL * 8, -1, &old, MPI_SUM)); /* model: @credit */
 	if (old < 1) {
-		PASS(fetch_op(r, W_AVAIL * 8, 1, &back, MPI_SUM));
+		PASS(fetch_op(r, W_AVAIL * 8, 1, &back, MPI_SUM)); /* model: @credit-back */
 		return R_NO;
 	}
 	if (guess < 0) {
-		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM));
+		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM)); /* model: @take-ticket */
 		return ring_read(h, t, first, k);
 	}
 	PASS(op_fetch(r, W_HEAD * 8, 1, t, MPI_SUM));
-	PASS(op_fetch(r, state_off(r, guess), 0, &st, MPI_NO_OP));
+	PASS(op_fetch(r, state_off(r, guess), 0, &st, MPI_NO_OP)); /* model: @guess */
 	PASS(op_flush(r));
 	if (*t != guess) return ring_read(h, t, first, k);
 	int e = examine(*t, st);
 	if (e == R_OK) return first_frame(r, *t, first, k);
 	if (e == R_WAIT) return R_WAIT;
-	PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM));
+	PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM)); /* model: @next-ticket */
 	return ring_read(h, t, first, k);
 }
 
@@ -472,7 +472,7 @@ int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
  * releases the message. */
 int ring_finish(ring_h h, int64_t t, int64_t k, char *rest) {
 	ring_t *r = (ring_t *)h;
-	PASS(move(r, t + 1, k - 1, rest, (k - 1) * r->slot_size, 0));
+	PASS(move(r, t + 1, k - 1, rest, (k - 1) * r->slot_size, 0)); /* model: @finish */
 	PASS(release(r, t, k, 1));
 	return R_OK;
 }
@@ -497,16 +497,16 @@ int ring_take_many(ring_h h, int64_t want, int64_t guess, char *buf, batch_t *b)
 	b->n = 0;
 	b->partial = 0;
 	if (b->credits == 0) {
-		PASS(fetch_op(r, W_AVAIL * 8, -want, &old, MPI_SUM));
+		PASS(fetch_op(r, W_AVAIL * 8, -want, &old, MPI_SUM)); /* model: @batch-credit */
 		b->avail = old;
 		int64_t c = old < want ? old : want;
 		if (c < 1) {
-			PASS(fetch_op(r, W_AVAIL * 8, want, &back, MPI_SUM));
+			PASS(fetch_op(r, W_AVAIL * 8, want, &back, MPI_SUM)); /* model: @batch-credit-back */
 			return R_NO;
 		}
 		give = want - c;
 		if (give) PASS(op_acc(r, W_AVAIL * 8, 1, &give, MPI_SUM));
-		PASS(op_fetch(r, W_HEAD * 8, c, &t0, MPI_SUM));
+		PASS(op_fetch(r, W_HEAD * 8, c, &t0, MPI_SUM)); /* model: @batch-tickets */
 		if (guess >= 0) PASS(load_states(r, guess, c, st));
 		PASS(op_flush(r));
 		have = guess == t0;
@@ -517,14 +517,14 @@ int ring_take_many(ring_h h, int64_t want, int64_t guess, char *buf, batch_t *b)
 	}
 	for (;;) {
 		if (b->next == b->end) { /* skipped others' frames: more tickets */
-			PASS(fetch_op(r, W_HEAD * 8, b->credits, &t0, MPI_SUM));
+			PASS(fetch_op(r, W_HEAD * 8, b->credits, &t0, MPI_SUM)); /* model: @batch-more-tickets */
 			b->next = t0;
 			b->end = t0 + b->credits;
 			have = 0;
 		}
 		int64_t n = b->end - b->next;
 		if (!have) {
-			PASS(load_states(r, b->next, n, st));
+			PASS(load_states(r, b->next, n, st)); /* model: @batch-states */
 			PASS(op_flush(r));
 		}
 		have = 0;
@@ -542,7 +542,7 @@ int ring_take_many(ring_h h, int64_t want, int64_t guess, char *buf, batch_t *b)
 			if (w < b->end) return R_WAIT;
 			continue;
 		}
-		PASS(move(r, first, w - first, buf, (w - first) * r->slot_size, 0));
+		PASS(move(r, first, w - first, buf, (w - first) * r->slot_size, 0)); /* model: @batch-read */
 		/* Whole messages are released together, runs of adjacent
 		 * tickets in one update each. */
 		int64_t frames = 0, whole = 0, run = -1, len = 0, v[CHUNK + 1];
@@ -555,7 +555,7 @@ int ring_take_many(ring_h h, int64_t want, int64_t guess, char *buf, batch_t *b)
 			b->off[i] = off;
 			if (t + count > w) { /* runs past what was read: Go finishes it */
 				if (i != b->n - 1) return R_BAD; /* frames of two messages */
-				b->partial = 1;
+				b->partial = 1; /* model: @batch-finish */
 				break;
 			}
 			if (run >= 0 && t != run + len) {
@@ -570,7 +570,7 @@ int ring_take_many(ring_h h, int64_t want, int64_t guess, char *buf, batch_t *b)
 		}
 		if (run >= 0) PASS(raise_states(r, run, len, r->cap, 0, 0, v));
 		int64_t inc[2] = {frames, whole};
-		if (whole) PASS(op_acc(r, W_FREE * 8, 2, inc, MPI_SUM));
+		if (whole) PASS(op_acc(r, W_FREE * 8, 2, inc, MPI_SUM)); /* model: @batch-release */
 		PASS(op_flush(r));
 		b->credits -= b->n;
 		return R_OK;

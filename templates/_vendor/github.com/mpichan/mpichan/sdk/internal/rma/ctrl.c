@@ -13,7 +13,7 @@ int64_t ctrl_max_claim(void) { return CLAIM_FLAG / 2 - 1; }
 
 int64_t ctrl_window_bytes(int64_t cap, int64_t slot_size) { return (CTRL_WORDS + cap) * 8 + cap * slot_size; }
 
-void ctrl_init(void *base, int64_t cap) {
+void ctrl_init(void *base, int64_t cap) { /* model: @init */
 	int64_t *w = base;
 	w[W_FREE] = cap;
 	for (int64_t s = 0; s < cap; s++) w[CTRL_WORDS + s] = ST_FREE(s);
@@ -30,23 +30,23 @@ int ctrl_closed(int64_t old) { return old < -CLOSED_MARK / 2; }
 /* The words are reached through the ring's one way to its window
  * (ring_word, ring_load: MPI atomics, or CPU atomics on shared memory),
  * which return minus an MPI error code. */
-int ctrl_claim(ring_h h, int64_t n) {
+int ctrl_claim(ring_h h, int64_t n) { /* model: @claim */
 	int64_t old;
 	int rc = -ring_word(h, W_CLAIMED, n, 0, &old);
 	if (rc == MPI_SUCCESS && !(old & CLAIM_FLAG)) rc = -ring_word(h, W_CLAIMED, CLAIM_FLAG, 1, &old);
 	return rc;
 }
 
-int ctrl_close(ring_h h) {
+int ctrl_close(ring_h h) { /* model: @close */
 	int64_t old;
 	int rc = -ring_word(h, W_FREE, -CLOSED_MARK, 0, &old);
-	if (rc == MPI_SUCCESS && ctrl_closed(old)) rc = -ring_word(h, W_FREE, CLOSED_MARK, 0, &old);
+	if (rc == MPI_SUCCESS && ctrl_closed(old)) rc = -ring_word(h, W_FREE, CLOSED_MARK, 0, &old); /* model: @close-back */
 	return rc;
 }
 
 /* ctrl_state reads taken before the claims, so that a concurrent claim can
  * only make "every claimed message taken" look not yet true. */
-int ctrl_state(ring_h h, ctrl_state_t *out) {
+int ctrl_state(ring_h h, ctrl_state_t *out) { /* model: @none-left */
 	static const int order[] = {W_TAKEN, W_CLAIMED, W_AVAIL, W_FREE};
 	int64_t v[CTRL_WORDS] = {0};
 	for (int i = 0; i < 4; i++) {
