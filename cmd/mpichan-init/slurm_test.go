@@ -55,14 +55,15 @@ func TestSlurm(t *testing.T) {
 	defer cancel()
 	requireHosts(t, ctx)
 
-	// Both MPIs go over the test hosts' network (UCX would pick shared
-	// memory between namespaces of one kernel). Open MPI gets nothing else:
+	// Open MPI goes over the test hosts' network (UCX would pick shared
+	// memory between namespaces of one kernel) and gets nothing else:
 	// mpichan.Init picks pml ucx + osc ucx by itself across nodes, which
 	// this test proves. MPICH 4.0.2 over UCX tcp can hang in MPI_Finalize
-	// (fixed in MPICH 4.2, see slurm/README.md); mpichan.Finalize's
-	// watchdog ends such a rank after its work is done.
-	// MPICHAN_SLURM_MPICH_UCX_TLS overrides MPICH's transport list.
-	mpichEnv := ucxTCP
+	// (fixed in MPICH 4.2, see slurm/README.md; mpichan.Finalize's watchdog
+	// ends such a rank), so MPICH keeps UCX's own transport here unless
+	// MPICHAN_SLURM_MPICH_UCX_TLS says otherwise; PMI, srun and hydra
+	// still cross the hosts' network.
+	var mpichEnv []string
 	if tls := os.Getenv("MPICHAN_SLURM_MPICH_UCX_TLS"); tls != "" {
 		mpichEnv = []string{"UCX_TLS=" + tls, "UCX_NET_DEVICES=eth0"}
 	}
