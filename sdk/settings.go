@@ -23,7 +23,7 @@ import (
 // device lists (by default InfiniBand only) are opened up.
 var multiNodeOpenMPI = [][2]string{
 	{"OMPI_MCA_pml", "ucx"},
-	{"OMPI_MCA_osc", "ucx"},
+	{"OMPI_MCA_osc", "sm,ucx"}, // sm: the relay path's window over the host's node; ucx: RemoteRMA
 	{"OMPI_MCA_pml_ucx_tls", "any"},
 	{"OMPI_MCA_pml_ucx_devices", "any"},
 }
