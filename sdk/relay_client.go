@@ -16,10 +16,11 @@ type relayClient struct {
 	host    int
 	backoff Backoff
 	tags    atomic.Int64
+	sent    *atomic.Int64 // requests sent
 }
 
-func newRelayClient(comm *rma.Comm, host int, b Backoff) *relayClient {
-	return &relayClient{comm: comm, host: host, backoff: b}
+func newRelayClient(comm *rma.Comm, host int, b Backoff, sent *atomic.Int64) *relayClient {
+	return &relayClient{comm: comm, host: host, backoff: b, sent: sent}
 }
 
 // call sends a request and returns the host's answer: its code, value and
@@ -41,6 +42,7 @@ func (c *relayClient) call(op int, arg int64, msgs [][]byte) (code int, value in
 	if err := c.comm.Send(c.host, tagRequest, req); err != nil {
 		return 0, 0, nil, err
 	}
+	c.sent.Add(1)
 	var m rma.Message
 	for attempt := 0; ; attempt++ {
 		ok, err := c.comm.Probe(c.host, tag, &m)

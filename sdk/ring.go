@@ -46,7 +46,7 @@ type ring struct {
 	freed   bool
 	freeing func() (bool, error) // the barrier of a Free that gave up, if any
 
-	stats [7]atomic.Int64
+	stats [8]atomic.Int64
 
 	prefetch int          // Options.Prefetch
 	held     held         // messages loops took but did not deliver
@@ -63,6 +63,7 @@ const (
 	sExtraFramesPut // frames beyond the first: counted only for longer messages
 	sExtraFramesTaken
 	sRetries
+	sRequests
 )
 
 // init creates the channel's communicator and window, collectively. If any
@@ -108,17 +109,24 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 	if relayed {
 		wc, target, winOneNode = node, hostLocal, true
 	}
-	shared := false
+	shared, werr := false, error(nil)
 	if relayed && hostLocal < 0 {
-		r.relay = newRelayClient(c, r.host, r.backoff)
+		r.relay = newRelayClient(c, r.host, r.backoff, &r.stats[sRequests])
 	} else {
-		if shared, err = r.initWindow(wc, target, winOneNode, o, &undo); err != nil {
-			return err
-		}
+		shared, werr = r.initWindow(wc, target, winOneNode, o, &undo)
 	}
-	// No rank may touch the host's memory before it is initialised.
-	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
-		return err
+	// No rank may touch the host's memory before it is initialised; and a
+	// window that failed on the host's node fails the channel everywhere.
+	failed := int64(0)
+	if werr != nil {
+		failed = 1
+	}
+	if _, hi, err := c.AllreduceMinMax([]int64{failed}); err != nil {
+		return errors.Join(werr, err)
+	} else if werr != nil {
+		return werr
+	} else if hi[0] != 0 {
+		return fmt.Errorf("mpichan: MPI_Win_allocate failed on the channel's host node (see the error there): %s", allocateHint(true))
 	}
 	if !shared && r.win != nil && serialRMA(winOneNode) {
 		rma.Serialize(true)
@@ -473,7 +481,7 @@ func (r *ring) counters() Stats {
 	g := func(i int) int64 { return r.stats[i].Load() }
 	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
 		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries),
-		Polls: r.prog.Polls() + r.server.Polls()}
+		Polls: r.prog.Polls() + r.server.Polls(), Requests: g(sRequests)}
 }
 
 // free releases the window, the epoch and the communicator (collective).

@@ -58,7 +58,7 @@ func main() {
 	sizes := flag.String("sizes", "", "message sizes in bytes for the sweep (comma-separated multiples of 8)")
 	only := flag.String("only", "ratio,latency,bandwidth,stall", "sections to run: ratio, sweep, latency, bandwidth, stall")
 	flag.DurationVar(&c.busy, "busy", 300*time.Millisecond, "how long the host computes in the stall run")
-	chans := flag.String("channels", "default", "channel variants run beside the farms: default, pN (Prefetch N), m (MPI atomics: NoShared), pNm")
+	chans := flag.String("channels", "default", "channel variants run beside the farms: default, pN (Prefetch N), m (MPI atomics: NoShared), r (RemoteRMA), pNm, pNr, ...b (PutBatch)")
 	flag.BoolVar(&noShared, "noshared", false, "latency and bandwidth runs with MPI atomics (NoShared), as across nodes")
 	flag.StringVar(&c.profile, "cpuprofile", "", "write each rank's CPU profile to this file name plus .<rank>")
 	flag.Parse()

@@ -30,11 +30,12 @@ func span(world *mpi.Communicator, f func() error) (float64, error) {
 }
 
 // variant is a channel configuration under test: Options.Prefetch (0:
-// the default) and Options.NoShared.
+// the default), Options.NoShared and Options.RemoteRMA.
 type variant struct {
-	prefetch int
-	noShared bool
-	batch    bool // rank 0 puts with PutBatch, 16 at a time
+	prefetch  int
+	noShared  bool
+	remoteRMA bool
+	batch     bool // rank 0 puts with PutBatch, 16 at a time
 }
 
 func (v variant) String() string {
@@ -45,6 +46,9 @@ func (v variant) String() string {
 	if v.noShared {
 		s += " MPI atomics"
 	}
+	if v.remoteRMA {
+		s += " RemoteRMA"
+	}
 	if v.batch {
 		s += " PutBatch"
 	}
@@ -52,8 +56,9 @@ func (v variant) String() string {
 }
 
 // parseVariants reads -channels: specs like "default", "p4" (prefetch 4),
-// "m" or "p4m" (MPI atomics), with a "b" at the end for PutBatch ("b",
-// "p4mb").
+// "m" or "p4m" (MPI atomics), "r" or "p4r" (RemoteRMA: MPI atomics across
+// nodes instead of the relay), with a "b" at the end for PutBatch ("b",
+// "p4mb", "rb").
 func parseVariants(spec string) ([]variant, error) {
 	var vs []variant
 	for _, f := range strings.Split(spec, ",") {
@@ -64,10 +69,12 @@ func parseVariants(spec string) ([]variant, error) {
 			f = strings.TrimSuffix(f, "b")
 			v.noShared = strings.HasSuffix(f, "m")
 			f = strings.TrimSuffix(f, "m")
+			v.remoteRMA = strings.HasSuffix(f, "r")
+			f = strings.TrimSuffix(f, "r")
 			if f != "" {
 				p, err := strconv.Atoi(strings.TrimPrefix(f, "p"))
 				if err != nil || !strings.HasPrefix(f, "p") || p < 1 {
-					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m, pNm, each optionally followed by b)", f)
+					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m, r, pNm, pNr, pNrm, each optionally followed by b)", f)
 				}
 				v.prefetch = p
 			}
@@ -105,7 +112,7 @@ func contenders() []contender {
 // with frames large enough for one message and at most 16 MiB of slots.
 func (v variant) options(bytes int) mpichan.Options {
 	frame := max(256, (bytes+63)&^63)
-	return mpichan.Options{FrameSize: frame, Capacity: min(64, max(4, (16<<20)/frame)), Prefetch: v.prefetch, NoShared: v.noShared}
+	return mpichan.Options{FrameSize: frame, Capacity: min(64, max(4, (16<<20)/frame)), Prefetch: v.prefetch, NoShared: v.noShared, RemoteRMA: v.remoteRMA}
 }
 
 // channelRun is the code a user writes: rank 0 hosts, claims and puts;
@@ -136,8 +143,15 @@ func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, batch 
 	if err != nil {
 		return 0, err
 	}
+	sum := []int64{0}
+	world.ReduceInt64s(sum, []int64{ch.Stats().Requests}, mpi.OpSum, 0)
+	lastRequests = float64(sum[0]) / float64(n)
 	return secs, ch.Free(ctx)
 }
+
+// lastRequests is the relay requests (round trips) per message of the
+// last channel run, over all ranks (on rank 0).
+var lastRequests float64
 
 // puts puts messages 0..n-1 with Put, or with PutBatch 16 at a time.
 func puts(ctx context.Context, ch *mpichan.Channel[[]float64], n, elems int, batch bool) error {
@@ -192,14 +206,17 @@ func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float
 	cs := contenders()
 	rates := make([][]float64, len(cs))
 	ratios := make([][]float64, len(cs))
+	reqs := make([][]float64, len(cs))
 	for rep := range reps {
 		for i := range cs {
 			k := (i + rep) % len(cs)
+			lastRequests = 0
 			r, err := timed(world, cs[k], n, elems)
 			if err != nil {
 				return nil, err
 			}
 			rates[k] = append(rates[k], r)
+			reqs[k] = append(reqs[k], lastRequests)
 		}
 		line := fmt.Sprintf("%s run %d:", label, rep+1)
 		farm := max(rates[0][rep], rates[1][rep])
@@ -208,6 +225,9 @@ func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float
 			if k >= 2 {
 				ratios[k] = append(ratios[k], rates[k][rep]/farm)
 				line += fmt.Sprintf(" (%.2fx)", rates[k][rep]/farm)
+				if reqs[k][rep] > 0 {
+					line += fmt.Sprintf(" [%.3f relay requests/msg]", reqs[k][rep])
+				}
 			}
 			line += ";"
 		}
