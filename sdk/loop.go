@@ -13,8 +13,9 @@ import (
 type takeLoop struct {
 	r     *ring
 	ctx   context.Context
-	queue [][]byte // taken, not yet handed out
-	want  int      // the next batch's size
+	queue   [][]byte // taken, not yet handed out
+	want    int      // the next batch's size
+	pending int      // a relay client's take in flight: its answer's tag (0: none)
 }
 
 func (r *ring) loop(ctx context.Context) *takeLoop {
@@ -42,6 +43,7 @@ func (l *takeLoop) next() ([]byte, bool, error) {
 func (l *takeLoop) stop() {
 	l.r.held.push(l.queue)
 	l.queue = nil
+	l.settle()
 }
 
 // held is a rank's queue of messages that loops took from the host but
@@ -99,10 +101,7 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 	}
 	want := min(l.want, max(1, batchBytes/r.lay.slotSize))
 	if r.relay != nil {
-		msgs, avail, err := r.relayTake(ctx, want, false)
-		l.queue = append(l.queue, msgs...)
-		l.want = min(r.prefetch, max(1, int(avail/2)))
-		return err
+		return r.relayBatch(ctx, l, want)
 	}
 	for attempt := 0; ; attempt++ {
 		msgs, avail, ok, err := r.grab(want)

@@ -24,13 +24,22 @@ func newRelayClient(comm *rma.Comm, host int, b Backoff, sent *atomic.Int64) *re
 }
 
 // call sends a request and returns the host's answer: its code, value and
-// body. Once the request is sent, call waits for the answer whatever
-// happens (no context can end the wait), so that what the host did for
-// the request (messages taken, a put) always reaches the caller. The host
-// answers without waiting, so the wait is one round trip plus the host's
-// poll.
+// body (see send and answer).
 func (c *relayClient) call(op int, arg int64, msgs [][]byte) (code int, value int64, body []byte, err error) {
-	tag := tagFirst + int(c.tags.Add(1)%tagSpan)
+	tag, err := c.send(op, arg, msgs)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	return c.answer(tag)
+}
+
+// send sends a request and returns the tag its answer will carry. Once a
+// request is sent, its answer must be awaited (answer) whatever happens:
+// no context ends that wait, so what the host did for the request
+// (messages taken, a put) always reaches the caller. The host answers
+// without waiting, so the wait is one round trip plus the host's poll.
+func (c *relayClient) send(op int, arg int64, msgs [][]byte) (tag int, err error) {
+	tag = tagFirst + int(c.tags.Add(1)%tagSpan)
 	size := 8 * headWords
 	if msgs != nil {
 		size += msgsBytes(msgs)
@@ -40,9 +49,15 @@ func (c *relayClient) call(op int, arg int64, msgs [][]byte) (code int, value in
 		req = appendMsgs(req, msgs)
 	}
 	if err := c.comm.Send(c.host, tagRequest, req); err != nil {
-		return 0, 0, nil, err
+		return 0, err
 	}
 	c.sent.Add(1)
+	return tag, nil
+}
+
+// answer waits for the answer with tag and returns its code, value and
+// body; an answer rErr is returned as an error.
+func (c *relayClient) answer(tag int) (code int, value int64, body []byte, err error) {
 	var m rma.Message
 	for attempt := 0; ; attempt++ {
 		ok, err := c.comm.Probe(c.host, tag, &m)
@@ -102,8 +117,7 @@ func (r *ring) relayTake(ctx context.Context, want int, try bool) ([][]byte, int
 			return nil, 0, err
 		}
 		if code == rOK {
-			msgs, err := splitMsgs(body)
-			r.countTakes(msgs...)
+			msgs, err := r.taken(body)
 			return msgs, avail, err
 		}
 		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
@@ -141,5 +155,73 @@ func (r *ring) relayPut(ctx context.Context, msgs [][]byte, try bool) error {
 		if err := r.backoff.Wait(ctx, attempt); err != nil {
 			return fmt.Errorf("mpichan: put: %w", err)
 		}
+	}
+}
+
+// taken reads the messages of a take's answer and counts them.
+func (r *ring) taken(body []byte) ([][]byte, error) {
+	msgs, err := splitMsgs(body)
+	r.countTakes(msgs...)
+	return msgs, err
+}
+
+// relayBatch is takeBatch on a relay client. It keeps one request in
+// flight while the loop hands out a batch (as a two-sided farm keeps a
+// second task in flight), whenever the last answer said that more
+// messages were waiting than it brought: the next batch then travels
+// while this one is used. A loop therefore holds at most 2 x Prefetch
+// messages. The request in flight holds the channel (enter), so Free
+// waits for it; the loop's next batch or its stop collects the answer.
+func (r *ring) relayBatch(ctx context.Context, l *takeLoop, want int) error {
+	var msgs [][]byte
+	var avail int64
+	if l.pending != 0 {
+		code, value, body, err := r.relay.answer(l.pending)
+		l.pending = 0
+		r.leave()
+		if err != nil {
+			return err
+		}
+		if code == rOK {
+			if msgs, err = r.taken(body); err != nil {
+				return err
+			}
+			avail = value
+		}
+	}
+	if len(msgs) == 0 {
+		var err error
+		if msgs, avail, err = r.relayTake(ctx, want, false); err != nil || len(msgs) == 0 {
+			return err
+		}
+	}
+	l.queue = append(l.queue, msgs...)
+	l.want = min(r.prefetch, max(1, int(avail/2)))
+	if avail > int64(len(msgs)) && r.prefetch > 1 && r.enter() == nil {
+		tag, err := r.relay.send(opTake, int64(min(l.want, max(1, batchBytes/r.lay.slotSize))), nil)
+		if err != nil {
+			r.leave()
+			return err
+		}
+		l.pending = tag
+	}
+	return nil
+}
+
+// settle collects the answer of the loop's request in flight, if any, and
+// hands its messages to the rank's held queue.
+func (l *takeLoop) settle() {
+	if l.pending == 0 {
+		return
+	}
+	r := l.r
+	code, _, body, err := r.relay.answer(l.pending)
+	l.pending = 0
+	defer r.leave()
+	if err != nil || code != rOK {
+		return // nothing was taken, or the host failed (every later call says so)
+	}
+	if msgs, err := r.taken(body); err == nil {
+		r.held.push(msgs)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,7 @@ type relayServer struct {
 	comm  *rma.Comm
 	poke  func() error // progresses a window over the node reached with MPI atomics, if any
 	stop  chan struct{}
+	once  sync.Once
 	done  chan struct{}
 	err   error // why the server ended early, if it did
 	polls atomic.Int64
@@ -179,8 +181,9 @@ func (s *relayServer) Polls() int64 {
 
 // Stop ends the server and waits for it; it returns why the server ended
 // early, if it did. Call it only when no request can come any more.
+// Calling it again does nothing more.
 func (s *relayServer) Stop() error {
-	close(s.stop)
+	s.once.Do(func() { close(s.stop) })
 	<-s.done
 	return s.err
 }
