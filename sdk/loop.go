@@ -11,8 +11,8 @@ import (
 // takeLoop is one range over All: it takes messages from the host in
 // batches (Options.Prefetch) and hands them out one by one.
 type takeLoop struct {
-	r     *ring
-	ctx   context.Context
+	r       *ring
+	ctx     context.Context
 	queue   [][]byte // taken, not yet handed out
 	want    int      // the next batch's size
 	pending int      // a relay client's take in flight: its answer's tag (0: none)
