@@ -214,7 +214,8 @@ type Stats struct {
 	BytesPut, BytesTaken   int64 // encoded message bytes
 	FramesPut, FramesTaken int64
 	Retries                int64 // waits on a full or empty channel
-	Polls                  int64 // calls into MPI by the host's progress goroutine
+	Polls                  int64 // calls into MPI by the host's progress goroutine or relay server
+	Requests               int64 // requests this rank sent to the host's relay server (round trips)
 }
 
 // State is a snapshot of the channel as its host sees it.

@@ -11,10 +11,11 @@ import (
 // takeLoop is one range over All: it takes messages from the host in
 // batches (Options.Prefetch) and hands them out one by one.
 type takeLoop struct {
-	r     *ring
-	ctx   context.Context
-	queue [][]byte // taken, not yet handed out
-	want  int      // the next batch's size
+	r       *ring
+	ctx     context.Context
+	queue   [][]byte // taken, not yet handed out
+	want    int      // the next batch's size
+	pending int      // a relay client's take in flight: its answer's tag (0: none)
 }
 
 func (r *ring) loop(ctx context.Context) *takeLoop {
@@ -42,6 +43,7 @@ func (l *takeLoop) next() ([]byte, bool, error) {
 func (l *takeLoop) stop() {
 	l.r.held.push(l.queue)
 	l.queue = nil
+	l.settle()
 }
 
 // held is a rank's queue of messages that loops took from the host but
@@ -97,26 +99,20 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 	if len(l.queue) > 0 {
 		return nil
 	}
-	var b rma.Batch
 	want := min(l.want, max(1, batchBytes/r.lay.slotSize))
-	slot := r.lay.slotSize
-	buf := alignedBuffer(want * slot)
-	var code int
+	if r.relay != nil {
+		return r.relayBatch(ctx, l, want)
+	}
 	for attempt := 0; ; attempt++ {
-		next, guess := r.nextHead.Load(), int64(-1)
-		if r.guessing.Load() {
-			guess = next
-		}
-		var err error
-		if code, err = r.steps.TakeMany(want, guess, buf, &b); err != nil {
+		msgs, avail, ok, err := r.grab(want)
+		l.queue = append(l.queue, msgs...)
+		r.countTakes(msgs...)
+		if err != nil {
 			return err
 		}
-		if code != rma.No {
-			if hit := b.Hit(); hit != r.guessing.Load() {
-				r.guessing.Store(hit)
-			}
-			l.want = min(r.prefetch, max(1, int(b.Avail()/2)))
-			break
+		if ok {
+			l.want = min(r.prefetch, max(1, int(avail/2)))
+			return nil
 		}
 		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
 			l.queue = append(l.queue, msg)
@@ -140,34 +136,55 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 			return fmt.Errorf("mpichan: take: %w", err)
 		}
 	}
+}
+
+// grab takes up to want messages from the host's window as one batch,
+// without waiting for an empty channel: ok is false, with nothing changed,
+// when no message was there. avail is the messages that were waiting. It
+// is unguarded (the relay server calls it while its rank waits in Free;
+// every other caller has entered).
+func (r *ring) grab(want int) (msgs [][]byte, avail int64, ok bool, err error) {
+	var b rma.Batch
+	slot := r.lay.slotSize
+	buf := alignedBuffer(want * slot)
+	next, guess := r.nextHead.Load(), int64(-1)
+	if r.guessing.Load() {
+		guess = next
+	}
+	code, err := r.steps.TakeMany(want, guess, buf, &b)
+	if err != nil || code == rma.No {
+		return nil, 0, false, err
+	}
+	if hit := b.Hit(); hit != r.guessing.Load() {
+		r.guessing.Store(hit)
+	}
 	// The batch holds credits now: it must finish.
 	for attempt := 0; ; {
 		switch code {
 		case rma.Bad:
-			return fmt.Errorf("%w: frame count out of range (capacity %d)", errFrame, r.cap)
+			return msgs, b.Avail(), true, fmt.Errorf("%w: frame count out of range (capacity %d)", errFrame, r.cap)
 		case rma.Wait:
 			r.backoff.settle(attempt) // its producer is publishing it
 			attempt++
 		default:
-			if err := r.collect(l, &b, buf); err != nil {
-				return err
+			if msgs, err = r.collect(msgs, &b, buf); err != nil {
+				return msgs, b.Avail(), true, err
 			}
 			r.nextHead.Store(b.End())
 			if b.Credits() == 0 {
-				return nil
+				return msgs, b.Avail(), true, nil
 			}
 			buf, attempt = alignedBuffer(b.Credits()*slot), 0
 		}
-		var err error
 		if code, err = r.steps.TakeMany(want, -1, buf, &b); err != nil {
-			return err
+			return msgs, b.Avail(), true, err
 		}
 	}
 }
 
-// collect decodes the messages of the batch's last call (in buf) into
-// l.queue, finishing a partial last one.
-func (r *ring) collect(l *takeLoop, b *rma.Batch, buf []byte) error {
+// collect appends the messages of the batch's last call (in buf) to msgs,
+// finishing a partial last one.
+func (r *ring) collect(msgs [][]byte, b *rma.Batch, buf []byte) ([][]byte, error) {
 	slot := r.lay.slotSize
 	for i := range b.Len() {
 		ticket, k, off := b.Msg(i)
@@ -176,19 +193,14 @@ func (r *ring) collect(l *takeLoop, b *rma.Batch, buf []byte) error {
 			frames = alignedBuffer(k * slot)
 			copy(frames, buf[off:off+slot])
 			if err := r.steps.Finish(ticket, k, frames[slot:]); err != nil {
-				return err
+				return msgs, err
 			}
 		}
 		msg, err := r.lay.decode(frames, k == 1)
 		if err != nil {
-			return err
+			return msgs, err
 		}
-		l.queue = append(l.queue, msg)
-		r.stats[sTakes].Add(1)
-		r.stats[sBytesTaken].Add(int64(len(msg)))
-		if k > 1 {
-			r.stats[sExtraFramesTaken].Add(int64(k - 1))
-		}
+		msgs = append(msgs, msg)
 	}
-	return nil
+	return msgs, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,13 @@ type Options struct {
 	// host with MPI one-sided operations, as across nodes, instead of CPU
 	// atomics on memory from MPI_Win_allocate_shared.
 	NoShared bool
+	// RemoteRMA makes ranks that are not on the host's node reach the
+	// channel with MPI one-sided atomics on a window over the whole
+	// communicator, instead of through the host's relay server (the
+	// default across nodes; docs/DESIGN.md). The environment variable
+	// MPICHAN_REMOTE=rma sets it for every channel of the process. It
+	// changes nothing when all ranks share one node.
+	RemoteRMA bool
 }
 
 // DefaultPrefetch is Options.Prefetch's default, chosen by measurement
@@ -58,6 +66,9 @@ func (o Options) withDefaults() Options {
 		o.Prefetch = DefaultPrefetch
 	}
 	o.Prefetch = min(o.Prefetch, rma.BatchMax)
+	if os.Getenv("MPICHAN_REMOTE") == "rma" {
+		o.RemoteRMA = true
+	}
 	o.Backoff = o.Backoff.orDefault()
 	return o
 }
@@ -81,13 +92,15 @@ func agree(c *rma.Comm, o Options, codec string) error {
 		int64(o.Capacity)*int64(o.FrameSize+frameHeader+8) > maxWindow:
 		valid = 0
 	}
-	noShared := int64(0)
-	if o.NoShared {
-		noShared = 1
+	flag := func(b bool) int64 {
+		if b {
+			return 1
+		}
+		return 0
 	}
 	// The type hash stays last: a mismatch there is told by type names.
-	names := []string{"validity", "capacity", "frame size", "host rank", "NoShared", "message type or codec"}
-	vals := []int64{valid, int64(o.Capacity), int64(o.FrameSize), int64(o.Host), noShared, int64(h.Sum64() >> 1)}
+	names := []string{"validity", "capacity", "frame size", "host rank", "NoShared", "RemoteRMA", "message type or codec"}
+	vals := []int64{valid, int64(o.Capacity), int64(o.FrameSize), int64(o.Host), flag(o.NoShared), flag(o.RemoteRMA), int64(h.Sum64() >> 1)}
 	lo, hi, err := c.AllreduceMinMax(vals)
 	if err != nil {
 		return err

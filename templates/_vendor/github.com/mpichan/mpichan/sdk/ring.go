@@ -36,14 +36,17 @@ type ring struct {
 	lay       layout
 	backoff   Backoff
 	codecName string
-	steps     *rma.Ring
+	steps     *rma.Ring // nil on a rank that reaches the channel through the relay
 	prog      *progress
+	node      *rma.Comm    // this rank's node, when the channel is relayed
+	relay     *relayClient // set on ranks off the host's node of a relayed channel
+	server    *relayServer // set on the host of a relayed channel
 
 	mu      sync.RWMutex // held for reading by operations, for writing by Free
 	freed   bool
 	freeing func() (bool, error) // the barrier of a Free that gave up, if any
 
-	stats [7]atomic.Int64
+	stats [8]atomic.Int64
 
 	prefetch int          // Options.Prefetch
 	held     held         // messages loops took but did not deliver
@@ -60,6 +63,7 @@ const (
 	sExtraFramesPut // frames beyond the first: counted only for longer messages
 	sExtraFramesTaken
 	sRetries
+	sRequests
 )
 
 // init creates the channel's communicator and window, collectively. If any
@@ -86,52 +90,98 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 	}
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
 	r.prefetch = o.Prefetch
-	size := 0
-	if c.Rank() == r.host {
-		size = rma.ChannelBytes(o.Capacity, r.lay.slotSize)
-	}
-	oneNode, err := c.OneNode()
+	// Across nodes the channel lives on the host's node only: ranks there
+	// reach it through a window over their node, the others through the
+	// host's relay server (relay*.go). With RemoteRMA, or on one node, the
+	// window spans the whole communicator.
+	node, oneNode, hostLocal, err := c.Node(r.host)
 	if err != nil {
 		return err
 	}
-	shared := oneNode && !o.NoShared
+	relayed := !oneNode && !o.RemoteRMA
+	if !relayed {
+		node.Free()
+	} else {
+		undo = append(undo, node.Free)
+		r.node = node
+	}
+	wc, target, winOneNode := c, r.host, oneNode // the window's communicator and the host's rank there
+	if relayed {
+		wc, target, winOneNode = node, hostLocal, true
+	}
+	shared, werr := false, error(nil)
+	if relayed && hostLocal < 0 {
+		r.relay = newRelayClient(c, r.host, r.backoff, &r.stats[sRequests])
+	} else {
+		shared, werr = r.initWindow(wc, target, winOneNode, o, &undo)
+	}
+	// No rank may touch the host's memory before it is initialised; and a
+	// window that failed on the host's node fails the channel everywhere.
+	failed := int64(0)
+	if werr != nil {
+		failed = 1
+	}
+	if _, hi, err := c.AllreduceMinMax([]int64{failed}); err != nil {
+		return errors.Join(werr, err)
+	} else if werr != nil {
+		return werr
+	} else if hi[0] != 0 {
+		return fmt.Errorf("mpichan: MPI_Win_allocate failed on the channel's host node (see the error there): %s", allocateHint(true))
+	}
+	if !shared && r.win != nil && serialRMA(winOneNode) {
+		rma.Serialize(true)
+	}
+	// On shared memory no MPI call reaches the window: nothing to progress.
+	// A relay server makes the calls that progress a window over the node.
+	progressed := c.Rank() == r.host && !o.NoProgress && !shared && needsProgress(winOneNode)
+	if relayed && c.Rank() == r.host {
+		var poke func() error
+		if progressed {
+			poke = func() error { return r.win.Poke(target) }
+		}
+		r.server = startRelayServer(r, c, poke)
+	} else if progressed {
+		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
+	}
+	return nil
+}
+
+// initWindow allocates the channel's window over wc, whose rank target is
+// the host, on shared memory where every rank of wc shares a node (unless
+// NoShared, or the library cannot), and opens its epoch. It reports
+// whether the window is reached with CPU atomics.
+func (r *ring) initWindow(wc *rma.Comm, target int, oneNode bool, o Options, undo *[]func() error) (shared bool, err error) {
+	size := 0
+	if wc.Rank() == target {
+		size = rma.ChannelBytes(o.Capacity, r.lay.slotSize)
+	}
+	shared = oneNode && !o.NoShared
 	if shared {
 		// A library whose one-sided components cannot make a shared
 		// window (Open MPI told to avoid osc sm) gets the MPI path.
-		if r.win, err = rma.AllocateShared(c, size, r.host); err != nil {
+		if r.win, err = rma.AllocateShared(wc, size, target); err != nil {
 			shared = false
 		}
 	}
 	if !shared {
-		r.win, err = rma.Allocate(c, size)
+		r.win, err = rma.Allocate(wc, size)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %s", err, allocateHint(oneNode))
+		return false, fmt.Errorf("%w: %s", err, allocateHint(oneNode))
 	}
-	undo = append(undo, r.win.Free)
+	*undo = append(*undo, r.win.Free)
 	if size > 0 {
 		r.win.InitChannel(o.Capacity)
 	}
-	if r.steps, err = rma.NewRing(r.win, r.host, r.cap, r.lay.slotSize); err != nil {
-		return err
+	if r.steps, err = rma.NewRing(r.win, target, r.cap, r.lay.slotSize); err != nil {
+		return false, err
 	}
-	undo = append(undo, func() error { r.steps.Close(); return nil })
+	*undo = append(*undo, func() error { r.steps.Close(); return nil })
 	if err := r.win.LockAll(); err != nil {
-		return err
+		return false, err
 	}
-	undo = append(undo, r.win.UnlockAll)
-	// No rank may touch the host's memory before it is initialised.
-	if _, _, err := c.AllreduceMinMax([]int64{0}); err != nil {
-		return err
-	}
-	if !shared && serialRMA(oneNode) {
-		rma.Serialize(true)
-	}
-	// On shared memory no MPI call reaches the window: nothing to progress.
-	if size > 0 && !o.NoProgress && !shared && needsProgress(oneNode) {
-		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
-	}
-	return nil
+	*undo = append(*undo, r.win.UnlockAll)
+	return shared, nil
 }
 
 // alignedBuffer returns n bytes for an origin buffer. Open MPI's osc rdma
@@ -151,6 +201,7 @@ func alignedBuffer(n int) []byte {
 }
 
 // activity changes whenever a producer or taker has touched the host.
+// (Only the host's progress poller calls it, which has a window.)
 func (r *ring) activity() int64 { return r.win.Activity() }
 
 // enter guards an operation against a concurrent Free.
@@ -174,6 +225,9 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 		return fmt.Errorf("%w: %d bytes need %d frames of %d bytes, the channel holds %d",
 			ErrTooLarge, len(msg), k, r.lay.frameSize, r.cap)
 	}
+	if r.relay != nil { // the relay sends the message, not its frames
+		return r.putFrames(ctx, b, msg, k, len(msg), try)
+	}
 	var buf []byte
 	if k == 1 && len(b) < alignFrom {
 		buf = b // one frame: header and data as they are
@@ -188,18 +242,45 @@ func (r *ring) put(ctx context.Context, b []byte, try bool) error {
 // putFrames sends the k frames in buf, which hold n bytes of message; or,
 // with data, the one frame whose header is buf and whose payload is data.
 func (r *ring) putFrames(ctx context.Context, buf, data []byte, k, n int, try bool) error {
-	err := r.reserveAndWrite(ctx, try,
-		func() (int, int64, int64, error) { return r.steps.Put(k, buf, data) },
-		func(ticket int64) (int, error) { return r.steps.Write(ticket, k, buf, data) })
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer r.leave()
+	var err error
+	if r.relay != nil {
+		if data == nil {
+			data = buf[frameHeader : frameHeader+n] // buf is one frame
+		}
+		err = r.relayPut(ctx, [][]byte{data}, try)
+	} else {
+		err = r.reserveAndWrite(ctx, try,
+			func() (int, int64, int64, error) { return r.steps.Put(k, buf, data) },
+			func(ticket int64) (int, error) { return r.steps.Write(ticket, k, buf, data) })
+	}
 	if err != nil {
 		return err
 	}
-	r.stats[sPuts].Add(1)
-	r.stats[sBytesPut].Add(int64(n))
-	if k > 1 {
-		r.stats[sExtraFramesPut].Add(int64(k - 1))
-	}
+	r.countPuts(1, n, k-1)
 	return nil
+}
+
+// countPuts adds msgs messages of n bytes, with extra frames beyond the
+// first of each, to this rank's counters.
+func (r *ring) countPuts(msgs, n, extra int) {
+	r.stats[sPuts].Add(int64(msgs))
+	r.stats[sBytesPut].Add(int64(n))
+	r.stats[sExtraFramesPut].Add(int64(extra))
+}
+
+// countTakes adds msgs to this rank's counters of takes.
+func (r *ring) countTakes(msgs ...[]byte) {
+	for _, m := range msgs {
+		r.stats[sTakes].Add(1)
+		r.stats[sBytesTaken].Add(int64(len(m)))
+		if k := r.lay.frames(len(m)); k > 1 {
+			r.stats[sExtraFramesTaken].Add(int64(k - 1))
+		}
+	}
 }
 
 // reserveAndWrite runs a put step (put: reserve, take tickets, write) until
@@ -207,11 +288,9 @@ func (r *ring) putFrames(ctx context.Context, buf, data []byte, k, n int, try bo
 // free and the frames are published. Until the reservation succeeds the
 // put can give up without a trace; after it, it must finish (only takers
 // already reading the previous occupants of its slots can hold it up).
+// The caller guards it (enter), except the relay server, which must serve
+// while its own rank waits in Free.
 func (r *ring) reserveAndWrite(ctx context.Context, try bool, put func() (int, int64, int64, error), write func(int64) (int, error)) error {
-	if err := r.enter(); err != nil {
-		return err
-	}
-	defer r.leave()
 	for attempt := 0; ; attempt++ {
 		code, old, ticket, err := put()
 		if err != nil {
@@ -246,6 +325,13 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	defer r.leave()
 	if msg, ok := r.held.pop(); ok {
 		return msg, true, nil
+	}
+	if r.relay != nil {
+		msgs, _, err := r.relayTake(ctx, 1, try)
+		if err != nil || len(msgs) == 0 {
+			return nil, false, err
+		}
+		return msgs[0], true, nil
 	}
 	// Take a credit (a published message is there for us) and a ticket,
 	// then read. After the credit the take must finish.
@@ -312,11 +398,7 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	r.stats[sTakes].Add(1)
-	r.stats[sBytesTaken].Add(int64(len(msg)))
-	if k > 1 {
-		r.stats[sExtraFramesTaken].Add(int64(k - 1))
-	}
+	r.countTakes(msg)
 	return msg, true, nil
 }
 
@@ -332,6 +414,9 @@ func (r *ring) noneLeft() (bool, error) {
 }
 
 func (r *ring) state() (State, error) {
+	if r.relay != nil {
+		return r.relay.state()
+	}
 	st, err := r.steps.State()
 	return State{Len: int(st.Len), Free: int(st.Free), Claimed: st.Claimed, Taken: st.Taken,
 		Claiming: st.Claiming, Closed: st.Closed}, err
@@ -364,6 +449,9 @@ func (r *ring) claim(n int) error {
 		return err
 	}
 	defer r.leave()
+	if r.relay != nil {
+		return r.relay.control(opClaim, int64(n))
+	}
 	return r.steps.Claim(int64(n))
 }
 
@@ -373,6 +461,9 @@ func (r *ring) close() error {
 		return err
 	}
 	defer r.leave()
+	if r.relay != nil {
+		return r.relay.control(opClose, 0)
+	}
 	return r.steps.CloseChannel()
 }
 
@@ -390,7 +481,7 @@ func (r *ring) counters() Stats {
 	g := func(i int) int64 { return r.stats[i].Load() }
 	return Stats{Puts: g(sPuts), Takes: g(sTakes), BytesPut: g(sBytesPut), BytesTaken: g(sBytesTaken),
 		FramesPut: g(sPuts) + g(sExtraFramesPut), FramesTaken: g(sTakes) + g(sExtraFramesTaken), Retries: g(sRetries),
-		Polls: r.prog.Polls()}
+		Polls: r.prog.Polls() + r.server.Polls(), Requests: g(sRequests)}
 }
 
 // free releases the window, the epoch and the communicator (collective).
@@ -430,6 +521,16 @@ func (r *ring) free(ctx context.Context) error {
 	if r.prog != nil {
 		r.prog.Stop()
 	}
-	r.steps.Close()
-	return errors.Join(r.win.UnlockAll(), r.win.Free(), r.comm.Free())
+	var errs []error
+	if r.server != nil { // every rank is done: no request is on its way
+		errs = append(errs, r.server.Stop())
+	}
+	if r.steps != nil {
+		r.steps.Close()
+		errs = append(errs, r.win.UnlockAll(), r.win.Free())
+	}
+	if r.node != nil {
+		errs = append(errs, r.node.Free())
+	}
+	return errors.Join(append(errs, r.comm.Free())...)
 }

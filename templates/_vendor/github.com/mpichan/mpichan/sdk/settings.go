@@ -20,10 +20,14 @@ import (
 // osc = ^ucx,pt2pt); osc rdma cannot create windows without an RDMA network
 // (btl openib/uct); osc pt2pt refuses MPI_THREAD_MULTIPLE. pml ucx + osc ucx
 // works over any network UCX knows, TCP included, once its transport and
-// device lists (by default InfiniBand only) are opened up.
+// device lists (by default InfiniBand only) are opened up. osc sm stays
+// allowed beside osc ucx: by default a channel's window spans only its
+// host's node (MPI_Win_allocate_shared over the node: osc sm) and the other
+// nodes reach it through the host's relay; osc ucx serves the windows over
+// the whole job that Options.RemoteRMA asks for (osc sm declines those).
 var multiNodeOpenMPI = [][2]string{
 	{"OMPI_MCA_pml", "ucx"},
-	{"OMPI_MCA_osc", "ucx"},
+	{"OMPI_MCA_osc", "sm,ucx"}, // sm: the relay path's window over the host's node; ucx: RemoteRMA
 	{"OMPI_MCA_pml_ucx_tls", "any"},
 	{"OMPI_MCA_pml_ucx_devices", "any"},
 }

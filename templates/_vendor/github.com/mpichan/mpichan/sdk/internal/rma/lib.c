@@ -22,3 +22,15 @@ int error_text_max(void) { return MPI_MAX_ERROR_STRING; }
 int ibarrier(MPI_Comm c, MPI_Request *req) { return MPI_Ibarrier(c, req); }
 
 int test_request(MPI_Request *req, int *done) { return MPI_Test(req, done, MPI_STATUS_IGNORE); }
+
+int msg_send(MPI_Comm c, int dest, int tag, char *buf, int n) { return MPI_Send(buf, n, MPI_BYTE, dest, tag, c); }
+
+int msg_probe(MPI_Comm c, int source, int tag, int *found, MPI_Message *m, int *from, int *n) {
+	MPI_Status st;
+	int rc = MPI_Improbe(source, tag, c, found, m, &st);
+	if (rc != MPI_SUCCESS || !*found) return rc;
+	*from = st.MPI_SOURCE;
+	return MPI_Get_count(&st, MPI_BYTE, n);
+}
+
+int msg_recv(MPI_Message *m, char *buf, int n) { return MPI_Mrecv(buf, n, MPI_BYTE, m, MPI_STATUS_IGNORE); }

@@ -18,4 +18,12 @@ int error_text_max(void);
 int ibarrier(MPI_Comm c, MPI_Request *req);
 int test_request(MPI_Request *req, int *done);
 
+/* Two-sided messages of bytes (the relay, sdk/relay*.go): a blocking
+ * send; a matched probe that never waits (*found unset: no message), with
+ * the sender and the byte count of a message it found; and the receive of
+ * that message. All return MPI_SUCCESS or an MPI error code. */
+int msg_send(MPI_Comm c, int dest, int tag, char *buf, int n);
+int msg_probe(MPI_Comm c, int source, int tag, int *found, MPI_Message *m, int *from, int *n);
+int msg_recv(MPI_Message *m, char *buf, int n);
+
 #endif

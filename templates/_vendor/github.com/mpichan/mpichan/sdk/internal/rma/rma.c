@@ -81,6 +81,27 @@ int rma_one_node(MPI_Comm c, int *one) {
 	return MPI_SUCCESS;
 }
 
+// rma_node splits c by node (MPI_Comm_split_type SHARED, ranks in c's
+// order): *node gets this rank's node, *one is set when that node holds
+// every rank of c, and *host_local is rank host's rank in *node, or -1 when
+// host is on another node.
+int rma_node(MPI_Comm c, int host, MPI_Comm *node, int *one, int *host_local) {
+	MPI_Group all, mine;
+	int n, size, rc = MPI_Comm_split_type(c, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, node);
+	if (rc != MPI_SUCCESS) return rc;
+	MPI_Comm_set_errhandler(*node, MPI_ERRORS_RETURN);
+	MPI_Comm_size(*node, &n);
+	MPI_Comm_size(c, &size);
+	*one = n == size;
+	MPI_Comm_group(c, &all);
+	MPI_Comm_group(*node, &mine);
+	rc = MPI_Group_translate_ranks(all, 1, &host, mine, host_local);
+	MPI_Group_free(&all);
+	MPI_Group_free(&mine);
+	if (*host_local == MPI_UNDEFINED) *host_local = -1;
+	return rc;
+}
+
 int rma_comm_free(MPI_Comm *c) { return MPI_Comm_free(c); }
 int rma_rank(MPI_Comm c, int *r) { return MPI_Comm_rank(c, r); }
 int rma_size(MPI_Comm c, int *s) { return MPI_Comm_size(c, s); }

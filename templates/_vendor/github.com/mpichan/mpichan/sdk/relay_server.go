@@ -1,0 +1,189 @@
+package mpichan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mpichan/mpichan/sdk/internal/rma"
+)
+
+// relayServer runs, on the host of a relayed channel, the requests of the
+// ranks off its node (relay.go), one at a time, on a thread of its own.
+// It never waits for a full or empty channel: it answers so, and the
+// client waits. It takes the place of the host's progress poller and
+// paces itself the same way: it never spins, pausing relayHotPause
+// between polls while requests keep coming and ever longer (up to
+// Backoff.Max) once they stop; a request that arrives is served at once
+// and the next poll follows without a pause.
+type relayServer struct {
+	r     *ring
+	comm  *rma.Comm
+	poke  func() error // progresses a window over the node reached with MPI atomics, if any
+	stop  chan struct{}
+	once  sync.Once
+	done  chan struct{}
+	err   error // why the server ended early, if it did
+	polls atomic.Int64
+}
+
+// relayHotPause and relayHotFor are the progress poller's pacing
+// (progress.go: hotPause, hotFor), kept apart so that each may be tuned.
+const (
+	relayHotPause = 20 * time.Microsecond
+	relayHotFor   = 20 * time.Millisecond
+)
+
+func startRelayServer(r *ring, comm *rma.Comm, poke func() error) *relayServer {
+	s := &relayServer{r: r, comm: comm, poke: poke, stop: make(chan struct{}), done: make(chan struct{})}
+	go s.run()
+	return s
+}
+
+func (s *relayServer) run() {
+	defer close(s.done)
+	// A thread of its own, never unlocked, so the thread, whose timer
+	// slack preciseNaps changed, ends with it.
+	runtime.LockOSThread()
+	preciseNaps()
+	var m rma.Message
+	var req []byte
+	busyAt, naps, b := time.Now(), 0, s.r.backoff
+	for {
+		ok, err := s.comm.Probe(rma.AnySource, tagRequest, &m)
+		if err == nil && ok {
+			if cap(req) < m.Len {
+				req = make([]byte, m.Len)
+			}
+			req = req[:m.Len]
+			if err = m.Recv(req); err == nil {
+				tag, ans := s.serve(req)
+				err = s.comm.Send(m.From, tag, ans)
+			}
+		}
+		if err == nil && !ok && s.poke != nil {
+			err = s.poke()
+		}
+		if err != nil {
+			s.err = fmt.Errorf("mpichan: relay server: %w", err)
+			fmt.Fprintln(os.Stderr, s.err)
+			return
+		}
+		s.polls.Add(1)
+		if ok {
+			busyAt, naps = time.Now(), 0
+			continue
+		}
+		select {
+		case <-s.stop:
+			return
+		default:
+		}
+		pause := relayHotPause
+		if time.Since(busyAt) >= relayHotFor {
+			naps++
+			pause = max(relayHotPause, b.Delay(b.Yields+naps))
+		}
+		nap(pause)
+	}
+}
+
+// serve runs one request and returns its answer and the answer's tag.
+// It never waits for another rank: a put that finds no room and a take
+// that finds no message answer so at once.
+func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
+	if len(req) < 8*headWords {
+		return 0, nil // no tag to answer to; cannot come from a client
+	}
+	r := s.r
+	op, tag, arg := wordAt(req, 0), int(wordAt(req, 1)), wordAt(req, 2)
+	answer := func(code int, value int64) []byte { return appendWords(make([]byte, 0, 16), int64(code), value) }
+	fail := func(err error) []byte { return append(answer(rErr, 0), err.Error()...) }
+	switch op {
+	case opTake:
+		want := int(min(max(arg, 1), int64(min(rma.BatchMax, max(1, batchBytes/r.lay.slotSize)))))
+		msgs, avail, ok, err := r.grab(want)
+		if err != nil {
+			return tag, fail(err)
+		}
+		if !ok {
+			done, err := r.noneLeft()
+			switch {
+			case err != nil:
+				return tag, fail(err)
+			case done:
+				return tag, answer(rNoneLeft, 0)
+			}
+			return tag, answer(rEmpty, 0)
+		}
+		ans = appendWords(make([]byte, 0, 16+msgsBytes(msgs)), rOK, avail)
+		return tag, appendMsgs(ans, msgs)
+	case opPut:
+		msgs, err := splitMsgs(req[8*headWords:])
+		if err != nil {
+			return tag, fail(err)
+		}
+		n, frames, _, err := r.cutBatch(msgs)
+		if err == nil && n < len(msgs) {
+			err = fmt.Errorf("%w: a relayed batch of %d messages, more than one batch", ErrInvalid, len(msgs))
+		}
+		if err == nil {
+			err = r.writeBatch(context.Background(), true, msgs, frames)
+		}
+		switch {
+		case errors.Is(err, ErrFull):
+			return tag, answer(rFull, 0)
+		case errors.Is(err, ErrClosed):
+			return tag, answer(rClosed, 0)
+		case err != nil:
+			return tag, fail(err)
+		}
+		return tag, answer(rOK, 0)
+	case opClaim, opClose:
+		var err error
+		if op == opClaim {
+			err = r.steps.Claim(arg)
+		} else {
+			err = r.steps.CloseChannel()
+		}
+		if err != nil {
+			return tag, fail(err)
+		}
+		return tag, answer(rOK, 0)
+	case opState:
+		st, err := r.state()
+		if err != nil {
+			return tag, fail(err)
+		}
+		b2i := func(b bool) int64 {
+			if b {
+				return 1
+			}
+			return 0
+		}
+		return tag, appendWords(answer(rOK, 0), int64(st.Len), int64(st.Free), st.Claimed, st.Taken, b2i(st.Claiming), b2i(st.Closed))
+	}
+	return tag, fail(fmt.Errorf("%w: relay request %d", ErrInvalid, op))
+}
+
+// Polls is how many times the server has called into MPI (0 for none).
+func (s *relayServer) Polls() int64 {
+	if s == nil {
+		return 0
+	}
+	return s.polls.Load()
+}
+
+// Stop ends the server and waits for it; it returns why the server ended
+// early, if it did. Call it only when no request can come any more.
+// Calling it again does nothing more.
+func (s *relayServer) Stop() error {
+	s.once.Do(func() { close(s.stop) })
+	<-s.done
+	return s.err
+}
