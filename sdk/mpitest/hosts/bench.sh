@@ -44,7 +44,13 @@ for n in $RANKS; do for cfg in mpich-tcp ompi-ucx; do
 	timeout -k 5 "$TIMEOUT" "$run" -n "$n" "$work/chanbench.$cfg" $ARGS 2>&1 | tee "$o" || echo "bench.sh: $cfg: chanbench failed or timed out; its table row shows what it printed"
 	echo "bench.sh: $cfg on $n hosts took $(($(date +%s) - start)) s"
 	lat=$(grep '^LATENCY' "$o" | sed -E 's/.*half round trip ([0-9.]+) us, raw MPI_Fetch_and_op ([0-9.]+) us, put\+take ([0-9.]+) us.*/\1 µs | \2 µs | \3 µs/')
-	ratio() { grep "^RATIO $1" "$o" | sed -E 's/.*median ([0-9.]+x), range ([0-9.x-]+) .*/\1 (\2)/'; }
+	# channel / best farm of each run (from the msg/s, 3 significant
+	# digits: chanbench rounds its ratios to 0.01), median (range).
+	ratio() {
+		grep -E "^$1 run [0-9]+:" "$o" | sed -E 's/.*farm depth 1 ([0-9.]+) msg\/s[,;] farm depth 2 ([0-9.]+) msg\/s[,;] channel ([0-9.]+) msg\/s.*/\1 \2 \3/' |
+			awk '{f = $1 > $2 ? $1 : $2; if (f > 0) print $3 / f}' | sort -g |
+			awk '{v[NR] = $1} END {if (NR) printf "%.3gx (%.3g-%.3gx)", v[int((NR + 1) / 2)], v[1], v[NR]}'
+	}
 	runs() { grep -E "^8 float64 run" "$o" | sed -E "s/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s[,;] channel ([0-9]+) msg\/s.*/\\$1/" | paste -sd' '; }
 	farm=$(grep -E "^8 float64 run" "$o" | sed -E 's/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s.*/\1 \2/' | awk '{print ($1>$2?$1:$2)}' | paste -sd' ')
 	echo "| $cfg | $n | ${lat:-? | ? | ?} | $(ratio '8 float64') | $(ratio '8 KiB') | $(runs 3) | $farm |" >> "$work/section"
