@@ -104,8 +104,9 @@ soak: setup
 # host r mod 3, over TCP; message counts scaled by mpitest.Scaled), once per
 # remote path in HOSTS_REMOTES ("default": what New picks across nodes;
 # "rma": MPICHAN_REMOTE=rma, remote ranks use one-sided MPI on the host's
-# window); then the examples' tests, and every template's job on 6 ranks
-# there and on one host, with identical results (jobs.sh).
+# window); then the fault-injection tests and the examples' tests, and
+# every template's job on 6 ranks there and on one host, with identical
+# results (jobs.sh).
 HOSTS_DIR := /tmp/mpichan-hosts
 HOSTS_ENV = MPICHAN_HOSTS=$(HOSTS_DIR) MPICHAN_TEST_TIMEOUT=10m
 HOSTS_TESTS := ^(TestExactlyOnce|TestFIFO|TestClaims|TestBadInput|TestHostBusy|TestLoopStopKeepsMessages|TestAllPerLoopError|TestOneSidedComponents|TestRefusedAcrossHosts)$$
@@ -119,6 +120,7 @@ test-hosts:
 		if [ $$remote = default ]; then r=; else r=$$remote; fi; \
 		(cd sdk && MPICHAN_REMOTE=$$r $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m -run '$(HOSTS_TESTS)' .); \
 	done; \
+	(cd sdk && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./internal/faultinject); \
 	(cd examples && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./...); \
 	$(HOSTS_ENV) MPI=$(MPI) $(CGO_FLAGS) bash sdk/mpitest/hosts/jobs.sh
 
