@@ -186,12 +186,13 @@ func TestSeveralChannels(t *testing.T) {
 // once each, in the order they were put.
 func TestLoopStopKeepsMessages(t *testing.T) {
 	mpitest.Run(t, 2, func(t *testing.T) {
-		const total = 3000
+		// At least 4 prefetches' worth, so that loops stop with messages held.
+		total := int64(max(mpitest.Scaled(3000), 64))
 		ctx := deadline(t, 2*time.Minute)
 		ch := newChan[[]int64](t, mpichan.Options{Capacity: 64, FrameSize: 16, Prefetch: 16})
 		defer free(t, ch)
 		if mpichan.Rank() == 0 {
-			ch.Claim(total)
+			ch.Claim(int(total))
 			for i := int64(0); i < total; i++ {
 				if err := ch.Put(ctx, []int64{i}); err != nil {
 					t.Fatal(err)

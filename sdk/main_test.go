@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,14 +56,4 @@ func check(b []byte) (uint64, bool) {
 	}
 	n := len(b) - 4
 	return binary.LittleEndian.Uint64(b), crc32.ChecksumIEEE(b[:n]) == binary.LittleEndian.Uint32(b[n:])
-}
-
-// skipOpenMPIAcrossHosts skips a test that is known to fail under Open
-// MPI's osc ucx across the test hosts (issue 8 is open for it; the closing
-// note of session 3 and docs/MPI.md say what fails).
-func skipOpenMPIAcrossHosts(t *testing.T, why string) {
-	t.Helper()
-	if mpitest.AcrossHosts() && strings.Contains(mpichan.Library(), "Open MPI") {
-		t.Skip("known failure under Open MPI osc ucx across hosts: " + why)
-	}
 }

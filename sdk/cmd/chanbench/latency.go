@@ -98,7 +98,11 @@ func latency(world *mpi.Communicator, iters int) (pt, fao, med float64, err erro
 	}
 	err = idle(world, false, func() error {
 		v := []float64{1, 2, 3, 4, 5, 6, 7, 8}
-		const block, warmup = 1000, 10
+		// Blocks of 1,000, or of iters when fewer (-rtt, for slow networks).
+		block, warmup := min(1000, max(1, iters)), 10
+		if iters < 1000 {
+			warmup = 1
+		}
 		var ptSum, faoSum time.Duration
 		var ratios []float64
 		blocks := (iters + block - 1) / block
