@@ -130,7 +130,9 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 	// On shared memory no MPI call reaches the window: nothing to progress.
 	if size > 0 && !o.NoProgress && !shared && needsProgress(oneNode) {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
+		onFinalize(r.prog, r.prog.Stop) // Finalize stops it if Free does not (finalize.go)
 	}
+	onFinalize(r, r.finalize)
 	return nil
 }
 
@@ -427,8 +429,9 @@ func (r *ring) free(ctx context.Context) error {
 		}
 	}
 	r.freeing = nil
+	forget(r)
 	if r.prog != nil {
-		r.prog.Stop()
+		stopNow(r.prog)
 	}
 	r.steps.Close()
 	return errors.Join(r.win.UnlockAll(), r.win.Free(), r.comm.Free())
