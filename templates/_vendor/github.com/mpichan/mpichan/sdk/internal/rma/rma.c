@@ -386,7 +386,7 @@ int ring_put(ring_h h, int64_t k, char *buf, char *data, int64_t len, int64_t *o
  * k in all, their frames one after another in buf): one reservation, one
  * fetch of k tickets, one write, one publication. Their tickets are
  * consecutive, so a taker sees them in order. */
-int ring_put_many(ring_h h, int64_t n, const int64_t *count, char *buf, int64_t len, int64_t *old, int64_t *ticket) {
+int ring_put_many(ring_h h, int64_t n, const int64_t *count, char *buf, int64_t len, int64_t *old, int64_t *ticket) { /* model: @put-many */
 	ring_t *r = (ring_t *)h;
 	int64_t k = 0;
 	for (int64_t i = 0; i < n; i++) k += count[i];
