@@ -37,7 +37,9 @@
  * ring, and takers can release out of order, so that a put reserves room
  * while its own slot is still held (the slot check). With -DMSGS3,
  * producer 1 puts message 3 only (a smaller state space; the slot check is
- * then never needed). */
+ * then never needed with 2 slots). With -DPUTBATCH, producer 1 puts
+ * messages 3 and 4 with one PutBatch (ring_put_many). -DCAP=3 gives a
+ * batched take (-DBATCH) room for a 2-frame message and another one. */
 #ifdef MSGS3
 #define NMSG 3
 #else
