@@ -37,7 +37,9 @@
  * ring, and takers can release out of order, so that a put reserves room
  * while its own slot is still held (the slot check). With -DMSGS3,
  * producer 1 puts message 3 only (a smaller state space; the slot check is
- * then never needed). */
+ * then never needed with 2 slots). With -DPUTBATCH, producer 1 puts
+ * messages 3 and 4 with one PutBatch (ring_put_many). -DCAP=3 gives a
+ * batched take (-DBATCH) room for a 2-frame message and another one. */
 #ifdef MSGS3
 #define NMSG 3
 #else
@@ -72,14 +74,21 @@ bit  closed;               /* Close has been called */
 /* all frames free on a closed channel (one or, during a second Close, two marks) */
 #define DRAINED(f) (ISCLOSED(f) && ((f) + M == CAP || (f) + 2 * M == CAP))
 
-/* ring_put + write_frames (+ putFrames's loop) for message m */
-inline put(m, try) {
-	k = nfr[m];
+/* ring_put + write_frames (+ putFrames's loop) for message m; with mb != 0,
+ * ring_put_many (PutBatch) of the 1-frame messages m and mb at once: one
+ * reservation of both frames, one fetch of both tickets, one slot check,
+ * one write, one publication (both states and 2 credits in one flush). */
+inline put(m, mb, try) {
+	k = nfr[m] + nfr[mb];
 	do
-	:: atomic { /* @reserve ring_put: fetch_op(W_FREE, -k) */
+	:: atomic { /* @reserve ring_put, ring_put_many: fetch_op(W_FREE, -k) */
 		old = free_w; free_w = free_w - k;
 		if
-		:: old >= k -> reserved[m] = 1; nreserved++; inuse = inuse + k; assert(inuse <= CAP)
+		:: old >= k ->
+			reserved[m] = 1; nreserved++; inuse = inuse + k; assert(inuse <= CAP);
+#ifdef PUTBATCH
+			if :: mb != 0 -> reserved[mb] = 1; nreserved++ :: else fi
+#endif
 		:: else
 		fi }
 		if
@@ -114,16 +123,25 @@ inline put(m, try) {
 		do
 		:: i < k ->
 			s = (t + i) % CAP;
-			atomic { assert(!live[s]); smsg[s] = m; sidx[s] = i; live[s] = 1 };
+			atomic { assert(!live[s]); smsg[s] = (mb != 0 && i == 1 -> mb : m); sidx[s] = (mb != 0 -> 0 : i); live[s] = 1 };
 			i++
 		:: else -> break
 		od;
-		/* @publish raise_states (first, later) + fetch_op(W_AVAIL, +1), one flush */
+		/* @publish raise_states (first, later; PutBatch: first, first) + fetch_op(W_AVAIL, +n), one flush */
 		i = 0;
 		do
 		:: !(i & 1) -> MAXU(state[t % CAP], 3 * t + 1); i = i | 1
-		:: k > 1 && !(i & 2) -> MAXU(state[(t + 1) % CAP], 3 * (t + 1) + 2); i = i | 2
-		:: !(i & 4) -> atomic { avail_w++; assert(avail_w <= CAP) }; i = i | 4
+		:: k > 1 && !(i & 2) -> MAXU(state[(t + 1) % CAP], 3 * (t + 1) + (mb != 0 -> 1 : 2)); i = i | 2
+		:: !(i & 4) ->
+			atomic {
+#ifdef MUT_PUTMANY_ONE_CREDIT
+				avail_w++; /* one credit for the batch's two messages */
+#else
+				avail_w = avail_w + (mb != 0 -> 2 : 1);
+#endif
+				assert(avail_w <= CAP)
+			};
+			i = i | 4
 		:: i == 7 || (k == 1 && i == 5) -> break
 		od
 	:: else
@@ -398,21 +416,29 @@ inline take_batch() {
 }
 #endif
 
-proctype producer(byte m1, m2) {
+proctype producer(byte m1, m2; bit batch) {
 	short old; byte k, t, i, s; bit res, try;
 #ifdef CLOSE
 	/* Put or TryPut: both may give up on a closed or (TryPut) full channel */
 	if :: try = 1 :: try = 0 fi;
 #endif
-	put(m1, try);
+#ifdef PUTBATCH
 	if
-	:: m2 != 0 ->
-#ifdef CLOSE
-		if :: try = 1 :: try = 0 fi;
+	:: batch -> put(m1, m2, 0) /* @put-many ring_put_many (PutBatch; no Try variant) */
+	:: else ->
 #endif
-		put(m2, try)
-	:: else
+		put(m1, 0, try);
+		if
+		:: m2 != 0 ->
+#ifdef CLOSE
+			if :: try = 1 :: try = 0 fi;
+#endif
+			put(m2, 0, try)
+		:: else
+		fi
+#ifdef PUTBATCH
 	fi
+#endif
 }
 
 proctype consumer() {
@@ -458,9 +484,11 @@ init {
 	for (m : 0 .. CAP - 1) { state[m] = 3 * m } /* @init ring.init: free for ticket s */
 	atomic {
 #ifdef MSGS3
-		run producer(1, 2); run producer(3, 0);
+		run producer(1, 2, 0); run producer(3, 0, 0);
+#elif defined(PUTBATCH)
+		run producer(1, 2, 0); run producer(3, 4, 1); /* 3 and 4 in one PutBatch */
 #else
-		run producer(1, 2); run producer(3, 4);
+		run producer(1, 2, 0); run producer(3, 4, 0);
 #endif
 		run consumer(); run consumer();
 #ifdef CLOSE

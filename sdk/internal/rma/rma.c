@@ -155,6 +155,13 @@ int ring_shared(ring_h h) { return ((ring_t *)h)->shm != NULL; }
  * visible to whoever sees its state raised after them, and a taker's
  * reads are over before anyone sees its release. */
 
+/* Fault injection for tests: sdk/internal/faultinject defines this hook;
+ * in any other program it is NULL. On shared memory no MPI call is made,
+ * so it sees the operations that its MPI wrappers see on the other path. */
+enum { FAULT_FETCH, FAULT_GET, FAULT_PUT, FAULT_FLUSH };
+void rma_fault_hook(int what, MPI_Aint d, int64_t v, MPI_Op op, int64_t *old) __attribute__((weak));
+#define FAULT(what, d, v, op, old) do { if (rma_fault_hook) rma_fault_hook(what, d, v, op, old); } while (0)
+
 static int64_t *word(ring_t *r, MPI_Aint d) { return (int64_t *)(r->shm + d); }
 
 static int64_t shm_max(int64_t *p, int64_t v) {
@@ -176,6 +183,7 @@ static int op_fetch(ring_t *r, MPI_Aint d, int64_t v, int64_t *old, MPI_Op op) {
 	else if (op == MPI_MAX) *old = shm_max(p, v);
 	else if (op == MPI_BOR) *old = __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
 	else *old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	FAULT(FAULT_FETCH, d, v, op, old);
 	return 0;
 }
 
@@ -209,6 +217,7 @@ static int op_move(ring_t *r, MPI_Aint d, char *buf, int64_t n, int dir) {
 	if (r->shm) {
 		if (dir) memcpy(r->shm + d, buf, n);
 		else memcpy(buf, r->shm + d, n);
+		FAULT(dir ? FAULT_PUT : FAULT_GET, d, 0, MPI_NO_OP, NULL);
 		return 0;
 	}
 	for (int64_t at = 0; at < n; at += MAX_BYTES) {
@@ -222,6 +231,7 @@ static int op_move(ring_t *r, MPI_Aint d, char *buf, int64_t n, int dir) {
 /* op_flush completes the MPI operations started so far. */
 static int op_flush(ring_t *r) {
 	if (!r->shm) CHECK(MPI_Win_flush(r->host, r->win));
+	else FAULT(FAULT_FLUSH, 0, 0, MPI_NO_OP, NULL);
 	return 0;
 }
 
@@ -397,7 +407,7 @@ int ring_put(ring_h h, int64_t k, char *buf, char *data, int64_t len, int64_t *o
  * k in all, their frames one after another in buf): one reservation, one
  * fetch of k tickets, one write, one publication. Their tickets are
  * consecutive, so a taker sees them in order. */
-int ring_put_many(ring_h h, int64_t n, const int64_t *count, char *buf, int64_t len, int64_t *old, int64_t *ticket) {
+int ring_put_many(ring_h h, int64_t n, const int64_t *count, char *buf, int64_t len, int64_t *old, int64_t *ticket) { /* model: @put-many */
 	ring_t *r = (ring_t *)h;
 	int64_t k = 0;
 	for (int64_t i = 0; i < n; i++) k += count[i];

@@ -140,9 +140,12 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 			poke = func() error { return r.win.Poke(target) }
 		}
 		r.server = startRelayServer(r, c, poke)
+		onFinalize(r.server, func() { r.server.Stop() }) // Finalize stops it if Free does not (finalize.go)
 	} else if progressed {
 		r.prog = startProgress(func() error { return r.win.Poke(r.host) }, r.activity, r.backoff)
+		onFinalize(r.prog, r.prog.Stop)
 	}
+	onFinalize(r, r.finalize)
 	return nil
 }
 
@@ -518,11 +521,13 @@ func (r *ring) free(ctx context.Context) error {
 		}
 	}
 	r.freeing = nil
+	forget(r)
 	if r.prog != nil {
-		r.prog.Stop()
+		stopNow(r.prog)
 	}
 	var errs []error
 	if r.server != nil { // every rank is done: no request is on its way
+		forget(r.server)
 		errs = append(errs, r.server.Stop())
 	}
 	if r.steps != nil {
