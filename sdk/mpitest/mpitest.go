@@ -75,7 +75,7 @@ func Run(t *testing.T, n int, body func(t *testing.T)) {
 		t.Skip("multi-rank test skipped in -short mode")
 	}
 	out, err := Launch(n, os.Args[0], "-test.run="+runPattern(t.Name()), "-test.v=true", "-test.count=1")
-	if err != nil && passedBeforeWatchdog(out, t.Name(), n) {
+	if err != nil && PassedBeforeWatchdog(out, t.Name(), n) {
 		t.Logf("%d ranks: every rank passed; the launcher then failed (%v) because mpichan's Finalize watchdog ended ranks stuck in MPICH 4.0's MPI_Finalize (docs/MPI.md)", n, err)
 		err = nil
 	}
@@ -88,12 +88,12 @@ func Run(t *testing.T, n int, body func(t *testing.T)) {
 	t.Logf("%d ranks:\n%s", n, out)
 }
 
-// passedBeforeWatchdog reports whether out, a launch's output, shows every
+// PassedBeforeWatchdog reports whether out, a launch's output, shows every
 // one of n ranks passing test, no failure, and mpichan's Finalize watchdog
 // ending a rank stuck in MPICH 4.0's MPI_Finalize afterwards. Then hydra
 // may fail the launch (a rank still in the PMI barrier writes to a rank
 // that exited), though the test's work and checks were all done.
-func passedBeforeWatchdog(out, test string, n int) bool {
+func PassedBeforeWatchdog(out, test string, n int) bool {
 	return strings.Contains(out, "MPI_Finalize still running after") &&
 		!strings.Contains(out, "--- FAIL") && !strings.Contains(out, "MPICHAN_TEST_TIMEOUT") &&
 		strings.Count(out, "--- PASS: "+test+" (") >= n

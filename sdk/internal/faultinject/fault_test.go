@@ -40,6 +40,15 @@ func TestFaults(t *testing.T) {
 		for _, path := range []string{"single", "batch"} {
 			for _, state := range []string{"credit", "take", "put"} {
 				t.Run(transport+"/"+path+"/"+state, func(t *testing.T) {
+					if mpitest.AcrossHosts() {
+						if transport == "shared" {
+							t.Skip("across the test hosts rank 1 is off the host's node: it shares no memory with the host")
+						}
+						// Off-node ranks use the relay by default, which has
+						// no fault points yet (docs/RELIABILITY.md): kill
+						// rank 1 on the one-sided path instead.
+						t.Setenv("MPICHAN_REMOTE", "rma")
+					}
 					t.Setenv("MPICHAN_FAULT", state)
 					t.Setenv("MPICHAN_FAULT_RANK", "1")
 					t.Setenv("MPICHAN_FAULT_AFTER", "5")
@@ -130,7 +139,9 @@ func TestFaultsNeedTheLauncher(t *testing.T) {
 // node ... exited on signal 9 (Killed)"), MPICH's hydra ("BAD TERMINATION
 // OF ONE OF YOUR APPLICATION PROCESSES / PID ... / EXIT CODE: 9 ... Killed
 // (signal 9)").
-var launcherReport = regexp.MustCompile(`rank \d+ with PID \d+ on node \S+ exited on signal 9|Killed \(signal 9\)`)
+// Hydra says "Killed (signal 9)" for a rank on its own host and, through
+// a remote proxy (across hosts), "BAD TERMINATION ... EXIT CODE: 9".
+var launcherReport = regexp.MustCompile(`rank \d+ with PID \d+ on node \S+ exited on signal 9|Killed \(signal 9\)|BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES\s+=\s+PID \d+ RUNNING AT \S+\s+=\s+EXIT CODE: 9`)
 
 // faultJob runs on every rank: puts and takes through one channel until the
 // claimed total is taken, over the transport and path that
