@@ -118,7 +118,7 @@ func allocateHint(oneNode bool) string {
 	if osc == "" {
 		osc = "unset, so Open MPI's configuration files choose"
 	}
-	where, fix := "across nodes", "so that mpichan.Init picks pml ucx + osc ucx across nodes, or set OMPI_MCA_pml=ucx OMPI_MCA_osc=ucx yourself"
+	where, fix := "across nodes", "so that mpichan.Init picks pml ucx + osc ucx across nodes, or set OMPI_MCA_pml=ucx OMPI_MCA_osc=sm,ucx yourself"
 	if oneNode {
 		where, fix = "on one node", "so that Open MPI uses osc sm on one node"
 	}
