@@ -36,9 +36,11 @@ type slurmRun struct {
 // (network namespaces, each with its own address and slurmd; slurmctld on
 // h1). Under Open MPI it launches with srun --mpi=pmix and with mpirun inside
 // the allocation, under MPICH with srun --mpi=pmi2 and mpiexec.hydra; each
-// job must print the right result and world size 6. A configuration that
-// cannot work (Open MPI's osc rdma over btl tcp, MPICH under srun's PMIx)
-// must fail fast with an error that names it. sbatch --test-only and
+// job must print the right result and world size 6, also under Open MPI's
+// osc rdma over btl tcp (the default relay path needs no window across
+// nodes). A configuration that cannot work (that osc rdma on the one-sided
+// path across nodes, MPICHAN_REMOTE=rma; MPICH under srun's PMIx) must fail
+// fast with an error that names it. sbatch --test-only and
 // shellcheck must accept every generated script.
 //
 // It needs the cluster of slurm/test-up.sh (its Slurm command wrappers
@@ -75,8 +77,14 @@ func TestSlurm(t *testing.T) {
 		{"openmpi", "ompi-c", []slurmRun{
 			{name: "srun-pmix", export: "MPICHAN_LAUNCHER=srun,MPICHAN_SRUN_MPI=pmix", env: ompiEnv},
 			{name: "mpirun", export: "MPICHAN_LAUNCHER=mpirun,MPICHAN_MPIRUN=mpirun", env: ompiEnv},
+			// osc rdma over btl tcp: the default (relay) path needs a window
+			// only over the host's node, which osc rdma makes over btl vader,
+			// so the job works; the one-sided path across nodes
+			// (MPICHAN_REMOTE=rma) cannot, and must say so.
 			{name: "osc-rdma-over-tcp", export: "MPICHAN_LAUNCHER=srun,MPICHAN_SRUN_MPI=pmix",
-				env:  []string{"OMPI_MCA_pml=ob1", "OMPI_MCA_osc=rdma", "OMPI_MCA_btl=self,vader,tcp"},
+				env: []string{"OMPI_MCA_pml=ob1", "OMPI_MCA_osc=rdma", "OMPI_MCA_btl=self,vader,tcp"}},
+			{name: "osc-rdma-over-tcp-remote-rma", export: "MPICHAN_LAUNCHER=srun,MPICHAN_SRUN_MPI=pmix",
+				env:  []string{"OMPI_MCA_pml=ob1", "OMPI_MCA_osc=rdma", "OMPI_MCA_btl=self,vader,tcp", "MPICHAN_REMOTE=rma"},
 				fail: []string{"MPI_Win_allocate", "across nodes", "one-sided component", "OMPI_MCA_osc=rdma", "Fix:"}},
 		}},
 		{"mpich", "mpich", []slurmRun{
