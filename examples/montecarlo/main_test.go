@@ -24,7 +24,7 @@ func TestBitIdentical(t *testing.T) {
 	for _, n := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("ranks=%d", n), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "price.json")
-			out, err := mpitest.Launch(n, exe, append(args, "-out", path)...)
+			out, err := mpitest.LaunchJob(n, exe, append(args, "-out", path)...)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
@@ -61,7 +61,7 @@ func TestBitIdentical(t *testing.T) {
 func TestBadFlag(t *testing.T) {
 	exe := mpitest.Build(t, ".")
 	path := filepath.Join(t.TempDir(), "price.json")
-	out, err := mpitest.Launch(2, exe, "-tasks=10", "-vol=-0.2", "-out", path)
+	out, err := mpitest.LaunchJob(2, exe, "-tasks=10", "-vol=-0.2", "-out", path)
 	if err == nil {
 		t.Fatalf("exit status 0 with -vol=-0.2:\n%s", out)
 	}

@@ -43,7 +43,7 @@ func TestPointForPoint(t *testing.T) {
 		t.Run(fmt.Sprintf("ranks=%d", n), func(t *testing.T) {
 			dir := t.TempDir()
 			csv := filepath.Join(dir, "sweep.csv")
-			out, err := mpitest.Launch(n, exe, append(testGrid, "-out", csv)...)
+			out, err := mpitest.LaunchJob(n, exe, append(testGrid, "-out", csv)...)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
@@ -74,7 +74,7 @@ func TestResume(t *testing.T) {
 	if err := os.WriteFile(csv, []byte(partial), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := mpitest.Launch(4, exe, append(testGrid, "-out", csv)...)
+	out, err := mpitest.LaunchJob(4, exe, append(testGrid, "-out", csv)...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -105,7 +105,7 @@ func TestBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		out, err := mpitest.Launch(2, exe, append(c.args, "-out", csv)...)
+		out, err := mpitest.LaunchJob(2, exe, append(c.args, "-out", csv)...)
 		if err == nil {
 			t.Errorf("%s: exit status 0:\n%s", c.name, out)
 		}

@@ -32,7 +32,7 @@ func TestExact(t *testing.T) {
 	for _, n := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("ranks=%d", n), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "counts.tsv")
-			out, err := mpitest.Launch(n, exe, "-dir", dir, "-chunk=4096", "-progress=lines", "-out", path)
+			out, err := mpitest.LaunchJob(n, exe, "-dir", dir, "-chunk=4096", "-progress=lines", "-out", path)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
@@ -100,7 +100,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-dir", src, "-pattern", "*.nothing"}, `wordcount: no file under ` + src + ` matches -pattern "*.nothing"`},
 	} {
 		dir := t.TempDir()
-		out, err := mpitest.Launch(2, exe, append(c.args, "-out", filepath.Join(dir, "counts.tsv"))...)
+		out, err := mpitest.LaunchJob(2, exe, append(c.args, "-out", filepath.Join(dir, "counts.tsv"))...)
 		if err == nil {
 			t.Errorf("%v: exit status 0:\n%s", c.args, out)
 		}

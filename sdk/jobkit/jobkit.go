@@ -44,14 +44,10 @@ func Main(name string, job func(ctx context.Context) error) {
 		fmt.Fprintf(os.Stderr, "%s: rank %d: %v\n", name, mpichan.Rank(), err)
 		mpichan.World().Abort(1) // do not leave the other ranks waiting
 	}
-	if ferr := mpichan.Finalize(); ferr != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, ferr)
-		os.Exit(1)
-	}
 	if err != nil {
-		os.Exit(1)
+		mpichan.Exit(1)
 	}
-	os.Exit(0)
+	mpichan.Exit(0)
 }
 
 // InOrder marks err as an error after which every rank has ended the job

@@ -97,14 +97,34 @@ func checkWorld(size int) error {
 // it, if every rank of the channel's communicator gets there within 10 s
 // and no operation on it is still running on this rank (finalize.go).
 // Without Init, or a second time, it does nothing and returns nil.
-func Finalize() error {
+func Finalize() error { return finalize(0) }
+
+// Exit finalizes MPI (Finalize) and ends the process with status code, as
+// os.Exit does; if Finalize fails, it prints why and the status is 1 (or
+// code, if that is not 0). Prefer it to Finalize followed by os.Exit: under
+// MPICH 4.0, whose MPI_Finalize may hang (finalizeWatchdog), a Finalize
+// that must be cut short ends the process with code too, where Finalize
+// alone can only assume success and exit with 0.
+func Exit(code int) {
+	if err := finalize(code); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// finalize is Finalize; if MPI_Finalize hangs (finalizeWatchdog), the
+// process exits with status code.
+func finalize(code int) error {
 	if !rma.Initialized() || rma.Finalized() {
 		return nil
 	}
 	// Every rank is done with every channel: hosts stop serving only now.
 	World().Barrier()
 	stopAll()
-	defer finalizeWatchdog()()
+	defer finalizeWatchdog(code)()
 	return rma.Stop()
 }
 

@@ -141,16 +141,17 @@ const finalizeGrace = 5 * time.Second
 // a plain C program (MPI_Allreduce, MPI_Finalize); with such a watchdog,
 // 0 of 12 hung. When MPI_Finalize is still running after finalizeGrace,
 // every rank has already passed the barrier in Finalize, so the job's work
-// is done: the process says so on stderr and exits with status 0.
-func finalizeWatchdog() (disarm func()) {
+// is done: the process says so on stderr and exits with status code, the
+// one the program meant to exit with (Exit; 0 from Finalize).
+func finalizeWatchdog(code int) (disarm func()) {
 	if !mpichFinalizeHangs(rma.Library()) {
 		return func() {}
 	}
 	World().Barrier()
 	rank := Rank() // MPI may not answer once MPI_Finalize has begun
 	t := time.AfterFunc(finalizeGrace, func() {
-		fmt.Fprintf(os.Stderr, "mpichan: rank %d: MPI_Finalize still running after %v (MPICH 4.0 with UCX, pmodels/mpich#6596); exiting with status 0\n", rank, finalizeGrace)
-		os.Exit(0)
+		fmt.Fprintf(os.Stderr, "mpichan: rank %d: MPI_Finalize still running after %v (MPICH 4.0 with UCX, pmodels/mpich#6596); exiting with status %d\n", rank, finalizeGrace, code)
+		os.Exit(code)
 	})
 	return func() { t.Stop() }
 }
