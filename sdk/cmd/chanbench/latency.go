@@ -140,25 +140,33 @@ func latency(world *mpi.Communicator, iters int) (pt, fao, med float64, err erro
 
 // rawPut is rank 1's bandwidth, in bytes/s, putting size bytes m times
 // into a window on rank 0 with MPI_Put + MPI_Win_flush.
-func rawPut(world *mpi.Communicator, size, m int) (float64, error) {
-	win, err := rawWindow(world, size)
+//
+// With spread > 1 the puts go round spread distinct buffers of size bytes
+// into spread distinct places of the window, as a channel's messages go
+// through the slots of its ring: then neither side stays in the cache.
+func rawPut(world *mpi.Communicator, size, m, spread int) (float64, error) {
+	win, err := rawWindow(world, size*spread)
 	if err != nil {
 		return 0, err
 	}
 	var bw float64
 	err = idle(world, false, func() error {
-		buf := make([]byte, size)
+		buf := make([]byte, size*spread)
 		for i := range buf {
 			buf[i] = byte(i)
 		}
-		for range 3 { // warm-up
-			if err := win.Put(0, 0, buf); err != nil {
+		put := func(i int) error {
+			at := i % spread * size
+			return win.Put(0, at, buf[at:at+size])
+		}
+		for i := range 3 { // warm-up
+			if err := put(i); err != nil {
 				return err
 			}
 		}
 		t := time.Now()
-		for range m {
-			if err := win.Put(0, 0, buf); err != nil {
+		for i := range m {
+			if err := put(i); err != nil {
 				return err
 			}
 		}
