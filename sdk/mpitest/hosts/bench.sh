@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# bench.sh: chanbench on 2 and on 3 of the test hosts (MPICHAN_HOSTS, from
-# up.sh; one rank a host) under each configuration (mpich-tcp, ompi-ucx) in
-# one run, and the results written into docs/PERFORMANCE.md between the
-# bench-hosts markers.
+# bench.sh: chanbench on 2 and on 3 of the test hosts with one rank a host,
+# and on 3 hosts with 2 ranks each (MPICHAN_HOSTS, from up.sh: rank r on
+# host r mod 3), under each configuration (mpich-tcp, ompi-ucx) in one run,
+# and the results written into docs/PERFORMANCE.md between the bench-hosts
+# markers.
 # Run from the repository root:
 #
 #   MPICHAN_HOSTS=/tmp/mpichan-hosts bash sdk/mpitest/hosts/bench.sh
 #
-# ARGS (default below) are chanbench's flags; small counts, since every
-# one-sided operation is a round trip over TCP. RANKS: the host counts.
+# ARGS (default below) are chanbench's flags. RANKS: the rank counts (2, 3:
+# one a host; 6: two a host).
 # Each chanbench run gets TIMEOUT seconds.
 set -euo pipefail
 : "${MPICHAN_HOSTS:?run up.sh and set MPICHAN_HOSTS to its helpers directory}"
-ARGS=${ARGS:--only ratio,latency -n 100 -nbig 20 -reps 5 -rtt 100}
-RANKS=${RANKS:-2 3}
+ARGS=${ARGS:--only ratio,latency -n 2000 -nbig 400 -reps 5 -rtt 200}
+RANKS=${RANKS:-2 3 6}
 TIMEOUT=${TIMEOUT:-600}
 doc=docs/PERFORMANCE.md
 work=$(mktemp -d)
@@ -26,23 +27,23 @@ if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_RO
 	echo "### Across 2 and 3 test hosts (make bench-hosts)"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
-	echo "one rank on each of 2 or 3 network-namespace hosts (sdk/mpitest/hosts/up.sh), UCX forced onto TCP;"
+	echo "ranks on 2 or 3 network-namespace hosts (sdk/mpitest/hosts/up.sh; rank r on host r mod 3), UCX forced onto TCP;"
 	echo "latency between ranks 0 and 1 (mean of -rtt iterations), ratios: median and range of 5 runs."
 	echo "Command: \`make bench-hosts\` = \`chanbench $ARGS\` under each launcher."
 	echo
-	echo "| configuration | hosts | two-sided 64 B half round trip | raw fetch-and-op | put+take | 8 float64: channel / best farm (median, range) | 8 KiB: channel / best farm | channel msg/s (8 float64, per run) | farm msg/s (best depth, per run) |"
+	echo "| configuration | ranks (hosts) | two-sided 64 B half round trip | raw fetch-and-op | put+take | 8 float64: channel / best farm (median, range) | 8 KiB: channel / best farm | channel msg/s (8 float64, per run) | farm msg/s (best depth, per run) |"
 	echo "|---|---|---|---|---|---|---|---|---|"
 } > "$work/section"
 
 for n in $RANKS; do for cfg in mpich-tcp ompi-ucx; do
 	if [ "$cfg" = mpich-tcp ]; then pc=mpich; run="$MPICHAN_HOSTS/mpiexec.mpich"; else pc=ompi-c; run="$MPICHAN_HOSTS/mpirun.openmpi"; fi
 	[ -x "$work/chanbench.$cfg" ] || (cd sdk && CGO_CFLAGS="$(pkg-config --cflags $pc)" CGO_LDFLAGS="$(pkg-config --libs $pc)" go build -o "$work/chanbench.$cfg" ./cmd/chanbench)
-	echo "== chanbench, $cfg, $n hosts"
+	echo "== chanbench, $cfg, $n ranks"
 	o="$work/$cfg.$n.out"
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # ARGS are flags, split on purpose
 	timeout -k 5 "$TIMEOUT" "$run" -n "$n" "$work/chanbench.$cfg" $ARGS 2>&1 | tee "$o" || echo "bench.sh: $cfg: chanbench failed or timed out; its table row shows what it printed"
-	echo "bench.sh: $cfg on $n hosts took $(($(date +%s) - start)) s"
+	echo "bench.sh: $cfg on $n ranks took $(($(date +%s) - start)) s"
 	lat=$(grep '^LATENCY' "$o" | sed -E 's/.*half round trip ([0-9.]+) us, raw MPI_Fetch_and_op ([0-9.]+) us, put\+take ([0-9.]+) us.*/\1 µs | \2 µs | \3 µs/')
 	# channel / best farm of each run (from the msg/s, 3 significant
 	# digits: chanbench rounds its ratios to 0.01), median (range).
@@ -53,7 +54,7 @@ for n in $RANKS; do for cfg in mpich-tcp ompi-ucx; do
 	}
 	runs() { grep -E "^8 float64 run" "$o" | sed -E "s/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s[,;] channel ([0-9]+) msg\/s.*/\\$1/" | paste -sd' '; }
 	farm=$(grep -E "^8 float64 run" "$o" | sed -E 's/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s.*/\1 \2/' | awk '{print ($1>$2?$1:$2)}' | paste -sd' ')
-	echo "| $cfg | $n | ${lat:-? | ? | ?} | $(ratio '8 float64') | $(ratio '8 KiB') | $(runs 3) | $farm |" >> "$work/section"
+	echo "| $cfg | $n ($((n < 3 ? n : 3))) | ${lat:-? | ? | ?} | $(ratio '8 float64') | $(ratio '8 KiB') | $(runs 3) | $farm |" >> "$work/section"
 done; done
 echo "<!-- bench-hosts:end -->" >> "$work/section"
 
