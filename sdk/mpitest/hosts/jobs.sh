@@ -23,10 +23,12 @@ fi
 
 # result NAME: a run's output, each line without its indentation, less
 # what may differ between runs (lines with timings or host names) and
-# messages from UCX, MPI or mpichan's Finalize watchdog.
+# messages from UCX, MPI, hydra (its banner when it failed the launch after
+# the watchdog) or mpichan's Finalize watchdog.
 result() {
 	sed -E 's/^[[:space:]]+//' "$1" |
-		grep -vE '^$|^\[|^(mpichan|mpitest):|took|elapsed|[0-9.]+ ?(ms|s|µs)\b|/s\b|rank [0-9]+ on' | sort || true
+		grep -vE '^$|^\[|^(mpichan|mpitest):|took|elapsed|[0-9.]+ ?(ms|s|µs)\b|/s\b|rank [0-9]+ on' |
+		grep -vE '^=|^YOUR APPLICATION TERMINATED|^This typically refers to a problem|^Please see the FAQ page' | sort || true
 }
 
 fail=0
