@@ -167,17 +167,22 @@ func (r *ring) relayPut(ctx context.Context, msgs [][]byte, try bool) error {
 const relayBatchBytes = 24 << 10
 
 // answerPause paces the wait for an answer, which the host sends within
-// a round trip: first yields, then naps (nanosleep) from 10 µs doubling up
-// to 500 µs. Not Backoff.Wait: a Go timer wakes an otherwise idle process
-// no sooner than 1 ms, which made every relayed take across the test hosts
-// cost 1-7 ms (measured with chanbench, 8 KiB messages).
+// a round trip: first 200 yields (about a round trip between the test
+// hosts), then precise naps (nanosleep) from 10 µs doubling up to 100 µs.
+// Not Backoff.Wait: a Go timer wakes an otherwise idle process no sooner
+// than 1 ms, which made every relayed take across the test hosts cost 1-7
+// ms (measured with chanbench, 8 KiB messages). With 50 yields and naps up
+// to 500 µs at the default timer slack, a relayed batch of 8 float64
+// messages moved 0.4-0.8x the farm's messages across 2 hosts, against
+// 0.7-1.1x now (with relayServer's yields; PERFORMANCE.md section 6).
 func answerPause(attempt int) {
-	const yields = 50
+	const yields = 200
 	if attempt < yields {
 		osYield()
 		return
 	}
-	nap(min(10*time.Microsecond<<min(attempt-yields, 6), 500*time.Microsecond))
+	preciseNaps() // per thread, and this goroutine may have moved
+	nap(min(10*time.Microsecond<<min(attempt-yields, 6), 100*time.Microsecond))
 }
 
 // taken reads the messages of a take's answer and counts them.
