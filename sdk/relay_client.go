@@ -192,20 +192,28 @@ func (r *ring) taken(body []byte) ([][]byte, error) {
 	return msgs, err
 }
 
-// relayBatch is takeBatch on a relay client. It keeps one request in
+// relayBatch is takeBatch on a relay client. It keeps take requests in
 // flight while the loop hands out a batch (as a two-sided farm keeps a
 // second task in flight), whenever the last answer said that more
-// messages were waiting than it brought: the next batch then travels
-// while this one is used. A loop therefore holds at most 2 x Prefetch
-// messages. The request in flight holds the channel (enter), so Free
-// waits for it; the loop's next batch or its stop collects the answer.
+// messages were waiting than it brought: the next batches then travel
+// while this one is used. Enough requests fly to ask for the loop's batch
+// size (l.want <= Prefetch): one for small messages, up to Prefetch / 2
+// for messages of 8 KiB, of which one answer carries 2. A loop therefore
+// holds at most 2 x Prefetch messages. The server answers requests in
+// the order they were sent (one server thread; MPI keeps the order of
+// messages between two ranks), and the loop collects the answers in that
+// order, so a rank's messages keep their order. Each request in flight
+// holds the channel (enter), so Free waits for it; the loop's next batch
+// or its stop collects the answer.
 func (r *ring) relayBatch(ctx context.Context, l *takeLoop, want int) error {
-	want = min(want, max(1, relayBatchBytes/r.lay.slotSize))
+	perAnswer := max(1, relayBatchBytes/r.lay.slotSize)
+	want = min(want, perAnswer)
 	var msgs [][]byte
 	var avail int64
-	if l.pending != 0 {
-		code, value, body, err := r.relay.answer(l.pending)
-		l.pending = 0
+	for len(msgs) == 0 && len(l.pending) > 0 {
+		tag := l.pending[0]
+		l.pending = l.pending[1:]
+		code, value, body, err := r.relay.answer(tag)
 		r.leave()
 		if err != nil {
 			return err
@@ -217,7 +225,7 @@ func (r *ring) relayBatch(ctx context.Context, l *takeLoop, want int) error {
 			avail = value
 		}
 	}
-	if len(msgs) == 0 {
+	if len(msgs) == 0 { // no request in flight any more
 		var err error
 		if msgs, avail, err = r.relayTake(ctx, want, false); err != nil || len(msgs) == 0 {
 			return err
@@ -225,31 +233,31 @@ func (r *ring) relayBatch(ctx context.Context, l *takeLoop, want int) error {
 	}
 	l.queue = append(l.queue, msgs...)
 	l.want = min(r.prefetch, max(1, int(avail/2)))
-	if avail > int64(len(msgs)) && r.prefetch > 1 && r.enter() == nil {
-		tag, err := r.relay.send(opTake, int64(min(l.want, max(1, relayBatchBytes/r.lay.slotSize))), nil)
+	flying := (l.want + perAnswer - 1) / perAnswer
+	for avail > int64(len(msgs)) && r.prefetch > 1 && len(l.pending) < flying && r.enter() == nil {
+		tag, err := r.relay.send(opTake, int64(min(l.want, perAnswer)), nil)
 		if err != nil {
 			r.leave()
 			return err
 		}
-		l.pending = tag
+		l.pending = append(l.pending, tag)
 	}
 	return nil
 }
 
-// settle collects the answer of the loop's request in flight, if any, and
-// hands its messages to the rank's held queue.
+// settle collects the answers of the loop's requests in flight, if any,
+// and hands their messages to the rank's held queue, in order.
 func (l *takeLoop) settle() {
-	if l.pending == 0 {
-		return
-	}
 	r := l.r
-	code, _, body, err := r.relay.answer(l.pending)
-	l.pending = 0
-	defer r.leave()
-	if err != nil || code != rOK {
-		return // nothing was taken, or the host failed (every later call says so)
+	for _, tag := range l.pending {
+		code, _, body, err := r.relay.answer(tag)
+		r.leave()
+		if err != nil || code != rOK {
+			continue // nothing was taken, or the host failed (every later call says so)
+		}
+		if msgs, err := r.taken(body); err == nil {
+			r.held.push(msgs)
+		}
 	}
-	if msgs, err := r.taken(body); err == nil {
-		r.held.push(msgs)
-	}
+	l.pending = nil
 }

@@ -15,7 +15,7 @@ type takeLoop struct {
 	ctx     context.Context
 	queue   [][]byte // taken, not yet handed out
 	want    int      // the next batch's size
-	pending int      // a relay client's take in flight: its answer's tag (0: none)
+	pending []int    // a relay client's takes in flight, oldest first: their answers' tags
 }
 
 func (r *ring) loop(ctx context.Context) *takeLoop {
