@@ -36,8 +36,14 @@ func TestExactlyOnce(t *testing.T) {
 			{"one at a time", mpichan.Options{Prefetch: 1}, total / 4, 0},
 			{"PutBatch", mpichan.Options{}, total / 4, 13},
 			{"PutBatch, MPI atomics", mpichan.Options{NoShared: true}, total / 20, 13},
+			// 8 KiB frames: across nodes a loop keeps several take
+			// requests in flight (two messages to an answer).
+			{"8 KiB frames", mpichan.Options{FrameSize: 8 << 10}, total / 20, 0},
 		} {
-			c.opt.Capacity, c.opt.FrameSize = 64, 64
+			c.opt.Capacity = 64
+			if c.opt.FrameSize == 0 {
+				c.opt.FrameSize = 64
+			}
 			t.Run(c.name, func(t *testing.T) { exactlyOnce(t, c.opt, uint64(c.total), c.batch) })
 		}
 	})
@@ -105,36 +111,47 @@ func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int) {
 	t.Logf("rank %d: took %d, put %d, retries %d", rank, taken, st.Puts, st.Retries)
 }
 
-// TestFIFO: one producer and one consumer see messages in order.
+// TestFIFO: one producer and one consumer see messages in order: with
+// the channel on the consumer's rank, and on the producer's with 8 KiB
+// frames (across nodes the consumer then keeps several take requests in
+// flight).
 func TestFIFO(t *testing.T) {
 	mpitest.Run(t, 2, func(t *testing.T) {
-		total := int64(mpitest.Scaled(20_000))
-		ctx := deadline(t, 2*time.Minute)
-		ch := newChan[[]int64](t, mpichan.Options{Capacity: 16, FrameSize: 16, Host: 1})
-		defer free(t, ch)
-		if mpichan.Rank() == 0 {
-			ch.Claim(int(total))
-			for i := int64(0); i < total; i++ {
-				if err := ch.Put(ctx, []int64{i, -i, i % 7}); err != nil { // 24 bytes: two frames
-					t.Fatal(err)
-				}
-			}
-			return
-		}
-		next := int64(0)
-		for v, err := range ch.All(ctx) {
-			if err != nil {
-				t.Fatalf("took %d of %d: %v", next, total, err)
-			}
-			if len(v) != 3 || v[0] != next || v[1] != -next {
-				t.Fatalf("got %v, want message %d", v, next)
-			}
-			next++
-		}
-		if next != total {
-			t.Fatalf("took %d of %d", next, total)
-		}
+		t.Run("host consumes", func(t *testing.T) { fifo(t, mpichan.Options{Capacity: 16, FrameSize: 16, Host: 1}, 1) })
+		t.Run("host produces, 8 KiB frames", func(t *testing.T) {
+			fifo(t, mpichan.Options{Capacity: 32, FrameSize: 8 << 10, Host: 0}, 4)
+		})
 	})
+}
+
+// fifo puts total/shrink messages on rank 0 and takes them on rank 1.
+func fifo(t *testing.T, opt mpichan.Options, shrink int) {
+	total := int64(mpitest.Scaled(20_000) / shrink)
+	ctx := deadline(t, 2*time.Minute)
+	ch := newChan[[]int64](t, opt)
+	defer free(t, ch)
+	if mpichan.Rank() == 0 {
+		ch.Claim(int(total))
+		for i := int64(0); i < total; i++ {
+			if err := ch.Put(ctx, []int64{i, -i, i % 7}); err != nil { // 24 bytes: two 16-byte frames
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	next := int64(0)
+	for v, err := range ch.All(ctx) {
+		if err != nil {
+			t.Fatalf("took %d of %d: %v", next, total, err)
+		}
+		if len(v) != 3 || v[0] != next || v[1] != -next {
+			t.Fatalf("got %v, want message %d", v, next)
+		}
+		next++
+	}
+	if next != total {
+		t.Fatalf("took %d of %d", next, total)
+	}
 }
 
 // TestSeveralChannels: channels on different hosts coexist, and PutF copies
