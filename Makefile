@@ -120,7 +120,8 @@ test-hosts:
 		if [ $$remote = default ]; then r=; else r=$$remote; fi; \
 		(cd sdk && MPICHAN_REMOTE=$$r $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m -run '$(HOSTS_TESTS)' .); \
 	done; \
-	(cd sdk && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./internal/faultinject); \
+	if [ $(MPI) = openmpi ]; then (cd sdk && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./internal/faultinject); \
+	else echo "== fault tests across the hosts: Open MPI only (under MPICH 4.0.2 their one-sided path once read a stale frame across the hosts, docs/RELIABILITY.md; they run under MPICH on one host in test-mpi)"; fi; \
 	(cd examples && $(HOSTS_ENV) $(CGO_FLAGS) go test -count=1 -timeout 30m ./...); \
 	$(HOSTS_ENV) MPI=$(MPI) $(CGO_FLAGS) bash sdk/mpitest/hosts/jobs.sh
 
