@@ -51,6 +51,7 @@ type ring struct {
 	prefetch int          // Options.Prefetch
 	held     held         // messages loops took but did not deliver
 	slab     slab         // memory for the first frames of messages taken
+	recycled recycler     // large buffers given back by Recycle
 	nextHead atomic.Int64 // one past the last ticket this rank took
 	guessing atomic.Bool  // whether to read nextHead's state with the ticket
 }
@@ -338,7 +339,10 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	}
 	// Take a credit (a published message is there for us) and a ticket,
 	// then read. After the credit the take must finish.
-	first := r.slab.get(r.lay.slotSize)
+	first := r.recycled.get()
+	if first == nil {
+		first = r.slab.get(r.lay.slotSize)
+	}
 	var code, k int
 	var ticket int64
 	var err error
@@ -400,6 +404,9 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	msg, err := r.lay.decode(buf, k == 1)
 	if err != nil {
 		return nil, false, err
+	}
+	if k == 1 {
+		r.recycled.lend(buf, msg)
 	}
 	r.countTakes(msg)
 	return msg, true, nil

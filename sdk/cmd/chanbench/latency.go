@@ -222,7 +222,8 @@ func allMax(world *mpi.Communicator, x float64) float64 {
 
 // channelBandwidth is the bytes/s of m messages of size bytes through a
 // channel hosted by rank 0 from rank 0 to rank 1 (All), the other ranks
-// idle; each message's length and first and last elements are checked.
+// idle; each message's length and first and last elements are checked,
+// and its memory recycled.
 func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
 	ctx := context.Background()
 	ch, err := mpichan.New[[]float64](world, variant{noShared: noShared}.options(size))
@@ -254,6 +255,7 @@ func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
 			if len(v) != elems || v[0] != float64(i) || v[elems-1] != float64(i) {
 				return fmt.Errorf("bandwidth: message %d arrived wrong", i)
 			}
+			ch.Recycle(v) // done with it: the next take reads into its memory
 			i++
 		}
 		if i != m {
