@@ -1,6 +1,7 @@
 package mpichan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,7 +91,6 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 		return err
 	}
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
-	r.prefetch = o.Prefetch
 	// Across nodes the channel lives on the host's node only: ranks there
 	// reach it through a window over their node, the others through the
 	// host's relay server (relay*.go). With RemoteRMA, or on one node, the
@@ -111,8 +111,10 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 		wc, target, winOneNode = node, hostLocal, true
 	}
 	shared, werr := false, error(nil)
+	r.prefetch = cmp.Or(o.Prefetch, DefaultPrefetch)
 	if relayed && hostLocal < 0 {
 		r.relay = newRelayClient(c, r.host, r.backoff, &r.stats[sRequests])
+		r.prefetch = cmp.Or(o.Prefetch, DefaultRelayPrefetch)
 	} else {
 		shared, werr = r.initWindow(wc, target, winOneNode, o, &undo)
 	}
