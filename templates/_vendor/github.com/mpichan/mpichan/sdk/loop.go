@@ -146,13 +146,20 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 func (r *ring) grab(want int) (msgs [][]byte, avail int64, ok bool, err error) {
 	var b rma.Batch
 	slot := r.lay.slotSize
-	buf := alignedBuffer(want * slot)
+	var buf []byte
+	if want == 1 {
+		buf = r.recycled.get() // one slot long, or nil
+	}
+	if buf == nil {
+		buf = alignedBuffer(want * slot)
+	}
 	next, guess := r.nextHead.Load(), int64(-1)
 	if r.guessing.Load() {
 		guess = next
 	}
 	code, err := r.steps.TakeMany(want, guess, buf, &b)
 	if err != nil || code == rma.No {
+		r.recycled.keep(buf) // unused: for the next try
 		return nil, 0, false, err
 	}
 	if hit := b.Hit(); hit != r.guessing.Load() {
@@ -199,6 +206,9 @@ func (r *ring) collect(msgs [][]byte, b *rma.Batch, buf []byte) ([][]byte, error
 		msg, err := r.lay.decode(frames, k == 1)
 		if err != nil {
 			return msgs, err
+		}
+		if k == 1 && len(frames) == len(buf) {
+			r.recycled.lend(buf, msg)
 		}
 		msgs = append(msgs, msg)
 	}

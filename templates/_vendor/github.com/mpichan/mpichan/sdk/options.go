@@ -31,7 +31,9 @@ type Options struct {
 	// configuration, osc rdma included, needs it.
 	NoProgress bool
 	// Prefetch is how many messages a range over All may take from the
-	// host in one batch (default DefaultPrefetch; 1 takes one at a time).
+	// host in one batch (default DefaultPrefetch, or DefaultRelayPrefetch
+	// on a rank that reaches the host through its relay server; 1 takes
+	// one at a time).
 	// A loop takes at most half of the messages waiting at its last look,
 	// so when messages are scarce it takes them one by one and leaves the
 	// rest to other takers. Messages a loop took but did not yield (it
@@ -57,6 +59,13 @@ type Options struct {
 // (docs/PERFORMANCE.md).
 const DefaultPrefetch = 8
 
+// DefaultRelayPrefetch is Options.Prefetch's default on a rank that
+// reaches the host through its relay server, where each request is a
+// network round trip: larger, chosen by measurement across the test hosts
+// (docs/PERFORMANCE.md). The rule that a loop takes at most half of the
+// messages waiting still bounds what one rank holds.
+const DefaultRelayPrefetch = 32
+
 func (o Options) withDefaults() Options {
 	if o.Capacity == 0 {
 		o.Capacity = 64
@@ -64,10 +73,7 @@ func (o Options) withDefaults() Options {
 	if o.FrameSize == 0 {
 		o.FrameSize = 256
 	}
-	if o.Prefetch <= 0 {
-		o.Prefetch = DefaultPrefetch
-	}
-	o.Prefetch = min(o.Prefetch, rma.BatchMax)
+	o.Prefetch = min(max(o.Prefetch, 0), rma.BatchMax) // 0: the default, once the transport is known (ring.init)
 	if os.Getenv("MPICHAN_REMOTE") == "rma" {
 		o.RemoteRMA = true
 	}

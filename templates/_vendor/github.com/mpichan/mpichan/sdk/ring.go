@@ -1,6 +1,7 @@
 package mpichan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -51,6 +52,7 @@ type ring struct {
 	prefetch int          // Options.Prefetch
 	held     held         // messages loops took but did not deliver
 	slab     slab         // memory for the first frames of messages taken
+	recycled recycler     // large buffers given back by Recycle
 	nextHead atomic.Int64 // one past the last ticket this rank took
 	guessing atomic.Bool  // whether to read nextHead's state with the ticket
 }
@@ -89,7 +91,6 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 		return err
 	}
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
-	r.prefetch = o.Prefetch
 	// Across nodes the channel lives on the host's node only: ranks there
 	// reach it through a window over their node, the others through the
 	// host's relay server (relay*.go). With RemoteRMA, or on one node, the
@@ -110,8 +111,10 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 		wc, target, winOneNode = node, hostLocal, true
 	}
 	shared, werr := false, error(nil)
+	r.prefetch = cmp.Or(o.Prefetch, DefaultPrefetch)
 	if relayed && hostLocal < 0 {
 		r.relay = newRelayClient(c, r.host, r.backoff, &r.stats[sRequests])
+		r.prefetch = cmp.Or(o.Prefetch, DefaultRelayPrefetch)
 	} else {
 		shared, werr = r.initWindow(wc, target, winOneNode, o, &undo)
 	}
@@ -338,7 +341,10 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	}
 	// Take a credit (a published message is there for us) and a ticket,
 	// then read. After the credit the take must finish.
-	first := r.slab.get(r.lay.slotSize)
+	first := r.recycled.get()
+	if first == nil {
+		first = r.slab.get(r.lay.slotSize)
+	}
 	var code, k int
 	var ticket int64
 	var err error
@@ -400,6 +406,9 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	msg, err := r.lay.decode(buf, k == 1)
 	if err != nil {
 		return nil, false, err
+	}
+	if k == 1 {
+		r.recycled.lend(buf, msg)
 	}
 	r.countTakes(msg)
 	return msg, true, nil
