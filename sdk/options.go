@@ -49,9 +49,8 @@ type Options struct {
 	// communicator, instead of through the host's relay server (the
 	// default across nodes; docs/DESIGN.md). The environment variable
 	// MPICHAN_REMOTE=rma sets it for every channel of the process. It
-	// changes nothing when all ranks share one node. Under MPICH 4.0 over
-	// TCP a batched take on this path once read a stale frame (detected,
-	// reported as a corrupt frame; docs/RELIABILITY.md): prefer the default.
+	// changes nothing when all ranks share one node. Across the test hosts
+	// the relay is faster (docs/PERFORMANCE.md).
 	RemoteRMA bool
 }
 

@@ -106,15 +106,13 @@ inline put(m, mb, try) {
 	:: res ->
 		atomic { t = tail_w; tail_w = tail_w + k }; /* @ticket ring_put: fetch_op(W_TAIL, k) */
 #ifndef MUT_NO_SLOT_CHECK
-		if
-		:: old != CAP -> /* @slot-check states_free (R_WAIT: settle, ring_write again) */
-			i = 0;
-			do
-			:: i < k -> (state[(t + i) % CAP] >= 3 * (t + i)); i++
-			:: else -> break
-			od
-		:: else /* @slot-skip every frame was free: skip the look */
-		fi;
+		/* @slot-check states_free (R_WAIT: settle, ring_write again); always,
+		 * since session 6 (ring_put) */
+		i = 0;
+		do
+		:: i < k -> (state[(t + i) % CAP] >= 3 * (t + i)); i++
+		:: else -> break
+		od;
 #endif
 #ifdef MUT_STATE_BEFORE_FRAMES
 		MAXU(state[t % CAP], 3 * t + 1);
