@@ -159,7 +159,9 @@ func (r *ring) grab(want int) (msgs [][]byte, avail int64, ok bool, err error) {
 	}
 	code, err := r.steps.TakeMany(want, guess, buf, &b)
 	if err != nil || code == rma.No {
-		r.recycled.keep(buf) // unused: for the next try
+		if want == 1 {
+			r.recycled.keep(buf) // one slot, unused: for the next try
+		}
 		return nil, 0, false, err
 	}
 	if hit := b.Hit(); hit != r.guessing.Load() {

@@ -20,8 +20,8 @@ import (
 // put on a full channel can give up without a trace, (2) takes k consecutive
 // frame tickets with one fetch-and-add on wTail, (3) waits until those slots
 // are released (only a taker already reading them can hold them), (4) puts
-// the frames, and (5) raises the slot
-// states to "published" and adds one credit to wAvail. A taker (1) takes a
+// the frames, and (5) raises the slot states to "published" and adds one
+// credit to wAvail. A taker (1) takes a
 // credit from wAvail, (2) takes frame tickets from wHead one at a time
 // until one holds a first frame (later frames of a message are skipped: the
 // taker of the first frame reads them), (3) reads the frames, and (4)
