@@ -136,20 +136,21 @@ templates:
 	go generate ./templates
 
 # The channel beside the two-sided farm, same binary, same run (ratios,
-# latency, 1 MiB bandwidth); BENCH_FLAGS adds chanbench flags.
+# latency, 1 MiB bandwidth), with a second channel whose takers Recycle;
+# BENCH_FLAGS adds chanbench flags (a later flag wins).
 BENCH_RANKS ?= 4
 bench:
 	cd sdk && $(CGO_FLAGS) go build -o ../bin/chanbench ./cmd/chanbench
-	$(RUN_ENV) $(MPIRUN) -n $(BENCH_RANKS) bin/chanbench $(BENCH_FLAGS)
+	$(RUN_ENV) $(MPIRUN) -n $(BENCH_RANKS) bin/chanbench -channels default,c $(BENCH_FLAGS)
 
-# msg/s against message size (4 ranks) and against ranks (64 B), drawn by
-# examples/cmd/benchplot into docs/img/bench-$(MPI)-{size,ranks}.png; the
+# msg/s against message size (4 ranks; the channel plain and with takers
+# that Recycle) and against ranks (64 B), drawn by examples/cmd/benchplot into docs/img/bench-$(MPI)-{size,ranks}.png; the
 # runs' output is kept in bin/bench-$(MPI)-*.txt.
 BENCH_SIZES ?= 64,512,4096,8192,65536,262144,1048576
 bench-plot:
 	cd sdk && $(CGO_FLAGS) go build -o ../bin/chanbench ./cmd/chanbench
 	cd examples && $(CGO_FLAGS) go build -o ../bin/benchplot ./cmd/benchplot
-	$(RUN_ENV) $(MPIRUN) -n 4 bin/chanbench -only sweep -sizes $(BENCH_SIZES) | tee bin/bench-$(MPI)-size.txt
+	$(RUN_ENV) $(MPIRUN) -n 4 bin/chanbench -only sweep -channels default,c -sizes $(BENCH_SIZES) | tee bin/bench-$(MPI)-size.txt
 	for n in 2 3 5 6; do $(RUN_ENV) $(MPIRUN) -n $$n bin/chanbench -only sweep -sizes 64 || exit 1; done | tee bin/bench-$(MPI)-ranks.txt
 	mkdir -p docs/img
 	bin/benchplot -out docs/img/bench-$(MPI) -ranks 4 -size 64 -label "$(MPI), one node: " bin/bench-$(MPI)-size.txt bin/bench-$(MPI)-ranks.txt

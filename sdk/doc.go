@@ -56,10 +56,10 @@
 // are, slices of numbers and fixed-size types in the machine's byte order,
 // anything else with encoding/gob. NewWithCodec takes any other. A message
 // may be larger than a frame (Options.FrameSize), up to the channel's
-// capacity in frames. A taker of large messages (frames of 64 KiB or more)
-// that is done with one can Recycle it: the next take reads into its
-// memory instead of fresh memory, which for 1 MiB messages costs more than
-// the copy itself.
+// capacity in frames. A taker of messages of 4 KiB or more that is done
+// with one can Recycle it: the next take reads into its memory instead of
+// fresh memory, which costs more than the copy itself (8 KiB messages on
+// one node moved 2-3x faster recycled).
 //
 // # Waiting on several things
 //

@@ -11,12 +11,15 @@ import (
 // reads into it instead of into fresh memory. v must not be used
 // afterwards.
 //
-// It pays for large messages: fresh memory for each 1 MiB message costs
-// more than copying the message itself, because the Go heap zeroes it and
-// the kernel maps its pages again after the heap returned them. A consumer
-// that recycles each message when done with it allocates nothing per take.
+// It pays from a few KiB up: fresh memory for each message costs more
+// than copying the message itself, because the Go heap zeroes it, cycles
+// through megabytes that are no longer in the cache, and has the kernel
+// map its pages again after it returned them. A consumer that recycles
+// each message when done with it allocates nothing per take. On the
+// host's node a range over All that has a message given back takes the
+// next one alone, into that memory, rather than a batch into fresh memory.
 //
-// Only one-frame messages of frames of at least 64 KiB, that the codec
+// Only one-frame messages of frames of at least 4 KiB, that the codec
 // decodes in place (Bytes, Slice) and that were read from the window (on
 // the host's node, or with Options.RemoteRMA; not through the relay) are
 // kept. Anything else, including a slice that did not come from a take or
@@ -29,7 +32,7 @@ func (c *Channel[T]) Recycle(v T) {
 
 // recycleFrom is the smallest slot whose buffers are recycled: below it an
 // allocation costs less than the bookkeeping.
-const recycleFrom = 64 << 10
+const recycleFrom = 4 << 10
 
 // Bounds on a recycler's spare buffers and on the messages it remembers.
 const (
@@ -59,6 +62,13 @@ type recycler struct {
 type lentPayload struct {
 	payload weak.Pointer[byte]
 	slot    int
+}
+
+// spares is how many spare buffers wait.
+func (rc *recycler) spares() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.spare)
 }
 
 // get returns a spare slot buffer, or nil when there is none.

@@ -9,26 +9,30 @@ import (
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
 
-// TestRecycle: rank 0 puts 1 MiB messages, rank 1 takes them (half with
-// All, half with Take) and recycles each. Every message arrives intact,
-// and every take after the first reads into the memory recycled before
-// it; a slice that did not come from a take is never reused.
+// TestRecycle: rank 0 puts 1 MiB (or 8 KiB) messages, rank 1 takes them
+// (half with All, half with Take) and recycles each. Every message arrives
+// intact, and every take after the first reads into the memory recycled
+// before it; a slice that did not come from a take is never reused.
 func TestRecycle(t *testing.T) {
 	for _, o := range []struct {
-		name string
-		opt  mpichan.Options
+		name  string
+		opt   mpichan.Options
+		elems int
 	}{
-		{"shared", mpichan.Options{FrameSize: 1 << 20, Capacity: 4}},
-		{"MPI", mpichan.Options{FrameSize: 1 << 20, Capacity: 4, NoShared: true}},
+		{"shared", mpichan.Options{FrameSize: 1 << 20, Capacity: 4}, 1 << 17},
+		{"MPI", mpichan.Options{FrameSize: 1 << 20, Capacity: 4, NoShared: true}, 1 << 17},
+		// A loop on shared memory that has a message given back takes one
+		// message at a time, into it, rather than a batch into fresh memory.
+		{"shared 8 KiB", mpichan.Options{FrameSize: 8 << 10, Capacity: 16}, 1 << 10},
 	} {
 		t.Run(o.name, func(t *testing.T) {
-			mpitest.Run(t, 2, func(t *testing.T) { recycle(t, o.opt) })
+			mpitest.Run(t, 2, func(t *testing.T) { recycle(t, o.opt, o.elems) })
 		})
 	}
 }
 
-func recycle(t *testing.T, o mpichan.Options) {
-	const n, elems = 40, 1 << 17
+func recycle(t *testing.T, o mpichan.Options, elems int) {
+	const n = 40
 	ctx := deadline(t, time.Minute)
 	ch := newChan[[]float64](t, o)
 	defer free(t, ch)

@@ -24,10 +24,11 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// point is one SWEEP line: medians of msg/s for one size and rank count.
+// point is one SWEEP line: medians of msg/s for one size and rank count
+// (recycle: the channel whose takers Recycle each message, 0 if not run).
 type point struct {
-	size, ranks           float64
-	farm1, farm2, channel float64
+	size, ranks                    float64
+	farm1, farm2, channel, recycle float64
 }
 
 func main() {
@@ -85,7 +86,7 @@ func read(name string) ([]point, error) {
 			}
 			kv[k] = x
 		}
-		pts = append(pts, point{kv["size"], kv["ranks"], kv["farm1"], kv["farm2"], kv["channel"]})
+		pts = append(pts, point{kv["size"], kv["ranks"], kv["farm1"], kv["farm2"], kv["channel"], kv["recycle"]})
 	}
 	return pts, sc.Err()
 }
@@ -133,10 +134,15 @@ func draw(pts []point, title, xlabel string, logX bool, file string) error {
 		}
 		return xy
 	}
-	if err := plotutil.AddLinePoints(p,
+	lines := []any{
 		"channel (All)", line(func(pt point) float64 { return pt.channel }),
 		"farm, 1 task in flight", line(func(pt point) float64 { return pt.farm1 }),
-		"farm, 2 tasks in flight", line(func(pt point) float64 { return pt.farm2 })); err != nil {
+		"farm, 2 tasks in flight", line(func(pt point) float64 { return pt.farm2 }),
+	}
+	if pts[0].recycle > 0 {
+		lines = append(lines, "channel (All, takers Recycle)", line(func(pt point) float64 { return pt.recycle }))
+	}
+	if err := plotutil.AddLinePoints(p, lines...); err != nil {
 		return err
 	}
 	p.Legend.Top = true

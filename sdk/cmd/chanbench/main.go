@@ -55,10 +55,11 @@ func main() {
 	flag.IntVar(&c.rtt, "rtt", 20000, "iterations of the latency runs")
 	flag.IntVar(&c.bwMsgs, "bw", 200, "1 MiB messages in the bandwidth run")
 	flag.IntVar(&c.sweepReps, "sweep-reps", 3, "runs of each contender per size in the sweep")
+	flag.IntVar(&warmup, "warmup", 1, "untimed runs of each contender before the timed ones (ratio, sweep)")
 	sizes := flag.String("sizes", "", "message sizes in bytes for the sweep (comma-separated multiples of 8)")
 	only := flag.String("only", "ratio,latency,bandwidth,stall", "sections to run: ratio, sweep, latency, bandwidth, stall")
 	flag.DurationVar(&c.busy, "busy", 300*time.Millisecond, "how long the host computes in the stall run")
-	chans := flag.String("channels", "default", "channel variants run beside the farms: default, pN (Prefetch N), m (MPI atomics: NoShared), r (RemoteRMA), pNm, pNr, ...b (PutBatch)")
+	chans := flag.String("channels", "default", "channel variants run beside the farms: default, pN (Prefetch N), m (MPI atomics: NoShared), r (RemoteRMA), pNm, pNr, ...b (PutBatch), ...c (takers Recycle; the sweep's recycle= is variant c)")
 	flag.BoolVar(&noShared, "noshared", false, "latency and bandwidth runs with MPI atomics (NoShared), as across nodes")
 	flag.StringVar(&c.profile, "cpuprofile", "", "write each rank's CPU profile to this file name plus .<rank>")
 	flag.Parse()
@@ -131,7 +132,13 @@ func run(c config) error {
 			if err != nil {
 				return err
 			}
-			say("SWEEP size=%d ranks=%d n=%d farm1=%.0f farm2=%.0f channel=%.0f\n", size, world.Size(), n, r[0], r[1], r[2])
+			line := fmt.Sprintf("SWEEP size=%d ranks=%d n=%d farm1=%.0f farm2=%.0f channel=%.0f", size, world.Size(), n, r[0], r[1], r[2])
+			for k, v := range variants[1:] {
+				if v == (variant{recycle: true}) {
+					line += fmt.Sprintf(" recycle=%.0f", r[3+k])
+				}
+			}
+			say("%s\n", line)
 		}
 	}
 	if c.sections["latency"] {

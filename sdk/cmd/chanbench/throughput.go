@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
@@ -20,13 +21,28 @@ type contender struct {
 	run  func(world *mpi.Communicator, n, elems int, seen []int64) (float64, error)
 }
 
-// span times f between two barriers.
+// span times f between two barriers, and keeps this rank's CPU time
+// during f in lastCPU.
 func span(world *mpi.Communicator, f func() error) (float64, error) {
 	world.Barrier()
-	t := time.Now()
+	t, cpu := time.Now(), cpuSeconds()
 	err := f()
+	lastCPU = cpuSeconds() - cpu
 	world.Barrier()
 	return time.Since(t).Seconds(), err
+}
+
+// lastCPU is the CPU seconds (user and system, every thread) this rank
+// spent in the last span's f.
+var lastCPU float64
+
+// cpuSeconds is the CPU time this process has used so far.
+func cpuSeconds() float64 {
+	var u syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &u) != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano()).Seconds()
 }
 
 // variant is a channel configuration under test: Options.Prefetch (0:
@@ -36,6 +52,7 @@ type variant struct {
 	noShared  bool
 	remoteRMA bool
 	batch     bool // rank 0 puts with PutBatch, 16 at a time
+	recycle   bool // the takers give each message back with Recycle
 }
 
 func (v variant) String() string {
@@ -52,19 +69,24 @@ func (v variant) String() string {
 	if v.batch {
 		s += " PutBatch"
 	}
+	if v.recycle {
+		s += " Recycle"
+	}
 	return s
 }
 
 // parseVariants reads -channels: specs like "default", "p4" (prefetch 4),
 // "m" or "p4m" (MPI atomics), "r" or "p4r" (RemoteRMA: MPI atomics across
 // nodes instead of the relay), with a "b" at the end for PutBatch ("b",
-// "p4mb", "rb").
+// "p4mb", "rb"), then a "c" for takers that Recycle ("c", "p4bc").
 func parseVariants(spec string) ([]variant, error) {
 	var vs []variant
 	for _, f := range strings.Split(spec, ",") {
 		f = strings.TrimSpace(f)
 		var v variant
 		if f != "default" {
+			v.recycle = strings.HasSuffix(f, "c")
+			f = strings.TrimSuffix(f, "c")
 			v.batch = strings.HasSuffix(f, "b")
 			f = strings.TrimSuffix(f, "b")
 			v.noShared = strings.HasSuffix(f, "m")
@@ -74,7 +96,7 @@ func parseVariants(spec string) ([]variant, error) {
 			if f != "" {
 				p, err := strconv.Atoi(strings.TrimPrefix(f, "p"))
 				if err != nil || !strings.HasPrefix(f, "p") || p < 1 {
-					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m, r, pNm, pNr, pNrm, each optionally followed by b)", f)
+					return nil, fmt.Errorf("-channels: bad spec %q (want default, pN, m, r, pNm, pNr, pNrm, each optionally followed by b, then c)", f)
 				}
 				v.prefetch = p
 			}
@@ -102,7 +124,7 @@ func contenders() []contender {
 	}
 	for _, v := range variants {
 		cs = append(cs, contender{v.String(), func(w *mpi.Communicator, n, elems int, seen []int64) (float64, error) {
-			return channelRun(w, n, elems, v.options(elems*8), v.batch, seen)
+			return channelRun(w, n, elems, v, seen)
 		}})
 	}
 	return cs
@@ -116,10 +138,10 @@ func (v variant) options(bytes int) mpichan.Options {
 }
 
 // channelRun is the code a user writes: rank 0 hosts, claims and puts;
-// the others range over All.
-func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, batch bool, seen []int64) (float64, error) {
+// the others range over All (and, in variant c, Recycle each message).
+func channelRun(world *mpi.Communicator, n, elems int, v variant, seen []int64) (float64, error) {
 	ctx := context.Background()
-	ch, err := mpichan.New[[]float64](world, o)
+	ch, err := mpichan.New[[]float64](world, v.options(elems*8))
 	if err != nil {
 		return 0, err
 	}
@@ -128,14 +150,17 @@ func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, batch 
 			if err := ch.Claim(n); err != nil {
 				return err
 			}
-			return puts(ctx, ch, n, elems, batch)
+			return puts(ctx, ch, n, elems, v.batch)
 		}
-		for v, err := range ch.All(ctx) {
+		for msg, err := range ch.All(ctx) {
 			if err != nil {
 				return err
 			}
-			if err := verify(v, elems, seen); err != nil {
+			if err := verify(msg, elems, seen); err != nil {
 				return err
+			}
+			if v.recycle {
+				ch.Recycle(msg)
 			}
 		}
 		return nil
@@ -148,6 +173,10 @@ func channelRun(world *mpi.Communicator, n, elems int, o mpichan.Options, batch 
 	lastRequests = float64(sum[0]) / float64(n)
 	return secs, ch.Free(ctx)
 }
+
+// warmup is the untimed runs of each contender before compare's timed
+// ones (-warmup).
+var warmup = 1
 
 // lastRequests is the relay requests (round trips) per message of the
 // last channel run, over all ranks (on rank 0).
@@ -182,41 +211,58 @@ func puts(ctx context.Context, ch *mpichan.Channel[[]float64], n, elems int, bat
 }
 
 // timed runs c once and checks every message arrived exactly once; it
-// returns messages per second.
-func timed(world *mpi.Communicator, c contender, n, elems int) (float64, error) {
+// returns messages per second, and the CPU time all ranks spent per
+// message in µs (a farm's blocking receives may spin: theirs counts too).
+func timed(world *mpi.Communicator, c contender, n, elems int) (rate, cpu float64, err error) {
 	seen := make([]int64, n)
 	secs, err := c.run(world, n, elems, seen)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", c.name, err)
+		return 0, 0, fmt.Errorf("%s: %w", c.name, err)
 	}
 	if err := exactlyOnce(world, seen); err != nil {
-		return 0, fmt.Errorf("%s: %w", c.name, err)
+		return 0, 0, fmt.Errorf("%s: %w", c.name, err)
 	}
 	// Rank 0's clock decides, for every rank alike.
-	out := []float64{secs}
+	out := []float64{secs, 0}
+	sum := []float64{0}
+	world.ReduceFloat64s(sum, []float64{lastCPU}, mpi.OpSum, 0)
+	out[1] = sum[0]
 	world.BcastFloat64s(out, 0)
-	return float64(n) / out[0], nil
+	return float64(n) / out[0], out[1] / float64(n) * 1e6, nil
 }
 
 // compare runs the farms and the channels reps times, in rotating order
 // so that drift in the machine's speed hits all alike, and prints each run
 // and, per channel, the median and range of channel ÷ best farm in the same
-// run. It returns the median rate of each contender.
+// run. It returns the median rate of each contender. Each contender first
+// runs warmup times untimed: a process's first run of a contender pays
+// for things later runs do not (MPI's connections and buffers between a
+// pair of ranks, the Go heap's first growth), and it paid them in whichever
+// contender came first.
 func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float64, error) {
 	cs := contenders()
+	for range warmup {
+		for _, c := range cs {
+			if _, _, err := timed(world, c, n, elems); err != nil {
+				return nil, err
+			}
+		}
+	}
 	rates := make([][]float64, len(cs))
 	ratios := make([][]float64, len(cs))
 	reqs := make([][]float64, len(cs))
+	cpus := make([][]float64, len(cs))
 	for rep := range reps {
 		for i := range cs {
 			k := (i + rep) % len(cs)
 			lastRequests = 0
-			r, err := timed(world, cs[k], n, elems)
+			r, cpu, err := timed(world, cs[k], n, elems)
 			if err != nil {
 				return nil, err
 			}
 			rates[k] = append(rates[k], r)
 			reqs[k] = append(reqs[k], lastRequests)
+			cpus[k] = append(cpus[k], cpu)
 		}
 		line := fmt.Sprintf("%s run %d:", label, rep+1)
 		farm := max(rates[0][rep], rates[1][rep])
@@ -231,12 +277,16 @@ func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float
 			}
 			line += ";"
 		}
-		say("%s\n", strings.TrimSuffix(line, ";"))
+		line = strings.TrimSuffix(line, ";") + " [cpu µs/msg, all ranks:"
+		for k := range cs {
+			line += fmt.Sprintf(" %.1f", cpus[k][rep])
+		}
+		say("%s]\n", line)
 	}
 	for k := 2; k < len(cs); k++ {
 		lo, med, hi := spread(ratios[k])
-		say("RATIO %s (%d x %d B, %d ranks), %s/best farm: median %.2fx, range %.2f-%.2fx over %d runs\n",
-			label, n, elems*8, world.Size(), cs[k].name, med, lo, hi, reps)
+		say("RATIO %s (%d x %d B, %d ranks), %s/best farm: median %.2fx, range %.2f-%.2fx over %d runs; CPU µs/msg, all ranks, median: farms %.1f, %.1f, %s %.1f\n",
+			label, n, elems*8, world.Size(), cs[k].name, med, lo, hi, reps, median(cpus[0]), median(cpus[1]), cs[k].name, median(cpus[k]))
 	}
 	meds := make([]float64, len(cs))
 	for k := range cs {

@@ -13,7 +13,7 @@
 # Each chanbench run gets TIMEOUT seconds.
 set -euo pipefail
 : "${MPICHAN_HOSTS:?run up.sh and set MPICHAN_HOSTS to its helpers directory}"
-ARGS=${ARGS:--only ratio,latency -n 2000 -nbig 400 -reps 5 -rtt 200}
+ARGS=${ARGS:--only ratio,latency -n 10000 -nbig 2000 -reps 5 -rtt 200}
 RANKS=${RANKS:-2 3 6}
 TIMEOUT=${TIMEOUT:-600}
 doc=docs/PERFORMANCE.md
@@ -31,8 +31,8 @@ if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_RO
 	echo "latency between ranks 0 and 1 (mean of -rtt iterations), ratios: median and range of 5 runs."
 	echo "Command: \`make bench-hosts\` = \`chanbench $ARGS\` under each launcher."
 	echo
-	echo "| configuration | ranks (hosts) | two-sided 64 B half round trip | raw fetch-and-op | put+take | 8 float64: channel / best farm (median, range) | 8 KiB: channel / best farm | channel msg/s (8 float64, per run) | farm msg/s (best depth, per run) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| configuration | ranks (hosts) | two-sided 64 B half round trip | raw fetch-and-op | put+take | 8 float64: channel / best farm (median, range) | 8 KiB: channel / best farm | 8 KiB: relay requests per msg | 8 KiB: CPU µs per msg, all ranks (farm 1, farm 2, channel; medians) | channel msg/s (8 float64, per run) | farm msg/s (best depth, per run) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$work/section"
 
 for n in $RANKS; do for cfg in mpich-tcp ompi-ucx; do
@@ -53,8 +53,13 @@ for n in $RANKS; do for cfg in mpich-tcp ompi-ucx; do
 			awk '{v[NR] = $1} END {if (NR) printf "%.3gx (%.3g-%.3gx)", v[int((NR + 1) / 2)], v[1], v[NR]}'
 	}
 	runs() { grep -E "^8 float64 run" "$o" | sed -E "s/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s[,;] channel ([0-9]+) msg\/s.*/\\$1/" | paste -sd' '; }
+	# medians of the 8 KiB runs' relay requests per message and CPU
+	# time per message (chanbench's bracketed run-line suffixes).
+	med() { sort -g | awk '{v[NR] = $1} END {if (NR) printf "%.3g", v[int((NR + 1) / 2)]; else printf "?"}'; }
+	reqs=$(grep -E "^8 KiB run" "$o" | sed -nE 's/.*\[([0-9.]+) relay requests\/msg\].*/\1/p' | med)
+	cpu=$(for f in 1 2 3; do grep -E "^8 KiB run" "$o" | sed -nE 's/.*\[cpu µs\/msg, all ranks: (.*)\]$/\1/p' | cut -d' ' -f"$f" | med; echo; done | paste -sd/ | sed 's|/| / |g')
 	farm=$(grep -E "^8 float64 run" "$o" | sed -E 's/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s.*/\1 \2/' | awk '{print ($1>$2?$1:$2)}' | paste -sd' ')
-	echo "| $cfg | $n ($((n < 3 ? n : 3))) | ${lat:-? | ? | ?} | $(ratio '8 float64') | $(ratio '8 KiB') | $(runs 3) | $farm |" >> "$work/section"
+	echo "| $cfg | $n ($((n < 3 ? n : 3))) | ${lat:-? | ? | ?} | $(ratio '8 float64') | $(ratio '8 KiB') | $reqs | $cpu | $(runs 3) | $farm |" >> "$work/section"
 done; done
 echo "<!-- bench-hosts:end -->" >> "$work/section"
 

@@ -103,6 +103,12 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 	if r.relay != nil {
 		return r.relayBatch(ctx, l, want)
 	}
+	if want > 1 && r.steps.Shared() && r.recycled.spares() > 0 {
+		// A message given back waits: read the next into it. On shared
+		// memory a batch saves no round trip, and the recycled memory is
+		// still in the cache, where a fresh batch buffer is not.
+		want = 1
+	}
 	for attempt := 0; ; attempt++ {
 		msgs, avail, ok, err := r.grab(want)
 		l.queue = append(l.queue, msgs...)
