@@ -110,7 +110,7 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 		want = 1
 	}
 	for attempt := 0; ; attempt++ {
-		msgs, avail, ok, err := r.grab(want)
+		msgs, avail, ok, err := r.grab(want, nil)
 		l.queue = append(l.queue, msgs...)
 		r.countTakes(msgs...)
 		if err != nil {
@@ -149,11 +149,19 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 // when no message was there. avail is the messages that were waiting. It
 // is unguarded (the relay server calls it while its rank waits in Free;
 // every other caller has entered).
-func (r *ring) grab(want int) (msgs [][]byte, avail int64, ok bool, err error) {
+//
+// With scratch (the relay server's, which copies the messages into its
+// answer before it grabs again) the batch is read into scratch when it
+// fits, and the messages share its memory; without, into memory of their
+// own, recycled or fresh.
+func (r *ring) grab(want int, scratch []byte) (msgs [][]byte, avail int64, ok bool, err error) {
 	var b rma.Batch
 	slot := r.lay.slotSize
 	var buf []byte
-	if want == 1 {
+	switch {
+	case scratch != nil && len(scratch) >= want*slot:
+		buf = scratch[:want*slot]
+	case scratch == nil && want == 1:
 		buf = r.recycled.get() // one slot long, or nil
 	}
 	if buf == nil {
@@ -165,7 +173,7 @@ func (r *ring) grab(want int) (msgs [][]byte, avail int64, ok bool, err error) {
 	}
 	code, err := r.steps.TakeMany(want, guess, buf, &b)
 	if err != nil || code == rma.No {
-		if want == 1 {
+		if want == 1 && scratch == nil {
 			r.recycled.keep(buf) // one slot, unused: for the next try
 		}
 		return nil, 0, false, err
@@ -182,7 +190,7 @@ func (r *ring) grab(want int) (msgs [][]byte, avail int64, ok bool, err error) {
 			r.backoff.settle(attempt) // its producer is publishing it
 			attempt++
 		default:
-			if msgs, err = r.collect(msgs, &b, buf); err != nil {
+			if msgs, err = r.collect(msgs, &b, buf, scratch == nil); err != nil {
 				return msgs, b.Avail(), true, err
 			}
 			r.nextHead.Store(b.End())
@@ -198,8 +206,9 @@ func (r *ring) grab(want int) (msgs [][]byte, avail int64, ok bool, err error) {
 }
 
 // collect appends the messages of the batch's last call (in buf) to msgs,
-// finishing a partial last one.
-func (r *ring) collect(msgs [][]byte, b *rma.Batch, buf []byte) ([][]byte, error) {
+// finishing a partial last one; lend says whether a caller gets their
+// memory (and may Recycle it).
+func (r *ring) collect(msgs [][]byte, b *rma.Batch, buf []byte, lend bool) ([][]byte, error) {
 	slot := r.lay.slotSize
 	for i := range b.Len() {
 		ticket, k, off := b.Msg(i)
@@ -215,7 +224,7 @@ func (r *ring) collect(msgs [][]byte, b *rma.Batch, buf []byte) ([][]byte, error
 		if err != nil {
 			return msgs, err
 		}
-		if k == 1 && len(frames) == len(buf) {
+		if lend && k == 1 && len(frames) == len(buf) {
 			r.recycled.lend(buf, msg)
 		}
 		msgs = append(msgs, msg)

@@ -34,6 +34,11 @@ type relayServer struct {
 	done  chan struct{}
 	err   error // why the server ended early, if it did
 	polls atomic.Int64
+
+	// Reused from one request to the next (one server thread; a blocking
+	// send is done with its buffer when it returns): the batch a take
+	// reads from the window, and the answer its messages are copied into.
+	scratch, ans []byte
 }
 
 // relayHotPause is the shortest nap once requests have stopped for
@@ -112,7 +117,10 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 	switch op {
 	case opTake:
 		want := int(min(max(arg, 1), int64(min(rma.BatchMax, max(1, batchBytes/r.lay.slotSize)))))
-		msgs, avail, ok, err := r.grab(want)
+		if need := want * r.lay.slotSize; len(s.scratch) < need {
+			s.scratch = alignedBuffer(need)
+		}
+		msgs, avail, ok, err := r.grab(want, s.scratch)
 		if err != nil {
 			return tag, fail(err)
 		}
@@ -126,8 +134,8 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 			}
 			return tag, answer(rEmpty, 0)
 		}
-		ans = appendWords(make([]byte, 0, 16+msgsBytes(msgs)), rOK, avail)
-		return tag, appendMsgs(ans, msgs)
+		s.ans = appendMsgs(appendWords(s.ans[:0], rOK, avail), msgs)
+		return tag, s.ans
 	case opPut:
 		msgs, err := splitMsgs(req[8*headWords:])
 		if err != nil {
