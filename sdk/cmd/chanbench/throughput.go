@@ -10,6 +10,7 @@ import (
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
+	"github.com/mpichan/mpichan/sdk/internal/rma"
 	mpi "github.com/sbromberger/gompi"
 )
 
@@ -22,14 +23,51 @@ type contender struct {
 }
 
 // span times f between two barriers, and keeps this rank's CPU time
-// during f in lastCPU.
+// during f in lastCPU. The second barrier waits without spinning (quiet):
+// a rank done early must not take a core from the ranks still at work,
+// nor, on a channel's host, from its relay server (a blocking MPI_Barrier
+// there spins inside MPI and starved the server: across 3 test hosts
+// under Open MPI the last 64 of 2,000 relayed messages of 8 KiB took
+// 30-240 ms to drain after the host's last put, and 6-10 ms with the host
+// waiting in Free instead).
 func span(world *mpi.Communicator, f func() error) (float64, error) {
 	world.Barrier()
 	t, cpu := time.Now(), cpuSeconds()
 	err := f()
 	lastCPU = cpuSeconds() - cpu
-	world.Barrier()
+	if qerr := quiet(world); err == nil {
+		err = qerr
+	}
 	return time.Since(t).Seconds(), err
+}
+
+// quietComm is the communicator of quiet's barriers, made on first use.
+var quietComm *rma.Comm
+
+// quiet is a barrier over world that waits in short naps between tests
+// (MPI_Ibarrier, MPI_Test), not in a spin.
+func quiet(world *mpi.Communicator) error {
+	if quietComm == nil {
+		c, err := rma.Dup(world)
+		if err != nil {
+			return err
+		}
+		quietComm = c
+	}
+	done, err := quietComm.Barrier()
+	if err != nil {
+		return err
+	}
+	for {
+		ok, err := done()
+		if ok || err != nil {
+			return err
+		}
+		// A nap of the thread: a Go timer would wake an idle process up
+		// to a millisecond late, and add that to the run's time.
+		ts := syscall.NsecToTimespec(20e3)
+		syscall.Nanosleep(&ts, nil)
+	}
 }
 
 // lastCPU is the CPU seconds (user and system, every thread) this rank
