@@ -59,7 +59,7 @@
 // capacity in frames. A taker of messages of 4 KiB or more that is done
 // with one can Recycle it: the next take reads into its memory instead of
 // fresh memory, which costs more than the copy itself (8 KiB messages on
-// one node moved 2-3x faster recycled).
+// one node moved 1.7-3.7x faster recycled).
 //
 // # Waiting on several things
 //
