@@ -9,3 +9,6 @@ func FetchAddOnRank[T any](c *Channel[T], target int) error {
 	_, err := c.r.win.FetchAdd(target, 0, 0)
 	return err
 }
+
+// HeapFloor is the heap floor Init reserved (nil for none).
+func HeapFloor() []byte { return heapFloor }

@@ -39,7 +39,10 @@ var envDefaults = [][2]string{
 // from the world size (a launcher/MPI mismatch). It also raises GOMAXPROCS
 // to 2 when mpirun's core binding left it at 1 (and GOMAXPROCS is not set),
 // so the progress goroutine of a host rank can run while user code
-// computes. Calling Init again does nothing; Init after Finalize fails,
+// computes, and it reserves a heap floor (heapfloor.go: 16 MiB that the
+// kernel never maps, so that a rank taking many messages does not collect
+// garbage every few hundred; GOGC, GOMEMLIMIT or MPICHAN_HEAP_FLOOR_MB=0
+// turn it off). Calling Init again does nothing; Init after Finalize fails,
 // since MPI cannot be restarted.
 func Init() error {
 	if rma.Finalized() {
@@ -56,6 +59,9 @@ func Init() error {
 	applySettings()
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set && runtime.GOMAXPROCS(0) < 2 {
 		runtime.GOMAXPROCS(2)
+	}
+	if err := reserveHeapFloor(); err != nil {
+		return err
 	}
 	multiple, err := rma.Start()
 	if err != nil {
