@@ -53,7 +53,7 @@ func main() {
 	flag.IntVar(&c.nbig, "nbig", 2000, "messages of 8 KiB per ratio run")
 	flag.IntVar(&c.reps, "reps", 5, "runs of each contender (ratio); odd, for a true median")
 	flag.IntVar(&c.rtt, "rtt", 20000, "iterations of the latency runs")
-	flag.IntVar(&c.bwMsgs, "bw", 200, "1 MiB messages in the bandwidth run")
+	flag.IntVar(&c.bwMsgs, "bw", 2000, "1 MiB messages in the bandwidth run (200 left the runs dominated by first touches of the 16 MiB window)")
 	flag.IntVar(&c.sweepReps, "sweep-reps", 3, "runs of each contender per size in the sweep")
 	flag.IntVar(&warmup, "warmup", 1, "untimed runs of each contender before the timed ones (ratio, sweep)")
 	sizes := flag.String("sizes", "", "message sizes in bytes for the sweep (comma-separated multiples of 8)")
