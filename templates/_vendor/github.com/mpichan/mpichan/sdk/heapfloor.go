@@ -13,7 +13,7 @@ import (
 // node with more ranks than cores each cycle stalls the rank for
 // milliseconds. Measured (docs/PERFORMANCE.md, session 8): MPICH, one
 // node, 4 ranks on 2 cores, 200,000 messages of 8 KiB, takers range over
-// All: 129-142k msg/s without a floor, 250-289k with 16 MiB.
+// All: 129-142k msg/s without a floor, 251-289k with 16 MiB.
 //
 // Init therefore reserves a floor: one allocation of 16 MiB that
 // holds no pointers and is never written. The collector does not scan it
