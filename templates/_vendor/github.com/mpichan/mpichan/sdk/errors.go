@@ -16,8 +16,9 @@ var (
 	// ErrTooLarge is returned by a put whose message needs more frames than
 	// the channel holds. Nothing was written.
 	ErrTooLarge = errors.New("mpichan: message larger than the channel's capacity")
-	// ErrInvalid is returned by New for bad options (on every rank) and by
-	// Claim for a negative or huge count.
+	// ErrInvalid is returned by New for bad options (on every rank), by
+	// Claim for a negative or huge count, and by Init for a bad
+	// MPICHAN_HEAP_FLOOR_MB.
 	ErrInvalid = errors.New("mpichan: invalid parameter")
 	// ErrMismatch is returned by New, on every rank, when ranks passed
 	// different options or message types; the error is a *MismatchError.
