@@ -29,27 +29,32 @@ func TestExactlyOnce(t *testing.T) {
 			name  string
 			opt   mpichan.Options
 			total int
-			batch int // messages per PutBatch; 0: Put
+			batch int  // messages per PutBatch; 0: Put
+			views bool // takers range over Views, not All
 		}{
-			{"default", mpichan.Options{}, total, 0},
-			{"MPI atomics", mpichan.Options{NoShared: true}, total / 20, 0},
-			{"one at a time", mpichan.Options{Prefetch: 1}, total / 4, 0},
-			{"PutBatch", mpichan.Options{}, total / 4, 13},
-			{"PutBatch, MPI atomics", mpichan.Options{NoShared: true}, total / 20, 13},
+			{"default", mpichan.Options{}, total, 0, false},
+			{"MPI atomics", mpichan.Options{NoShared: true}, total / 20, 0, false},
+			{"one at a time", mpichan.Options{Prefetch: 1}, total / 4, 0, false},
+			{"PutBatch", mpichan.Options{}, total / 4, 13, false},
+			{"PutBatch, MPI atomics", mpichan.Options{NoShared: true}, total / 20, 13, false},
 			// 8 KiB frames: across nodes a loop keeps several take
 			// requests in flight (two messages to an answer).
-			{"8 KiB frames", mpichan.Options{FrameSize: 8 << 10}, total / 20, 0},
+			{"8 KiB frames", mpichan.Options{FrameSize: 8 << 10}, total / 20, 0, false},
+			// Views: messages read in place while producers lap the
+			// ring; longer messages (several frames) are copied.
+			{"Views", mpichan.Options{}, total / 4, 0, true},
+			{"Views, MPI atomics", mpichan.Options{NoShared: true}, total / 20, 0, true},
 		} {
 			c.opt.Capacity = 64
 			if c.opt.FrameSize == 0 {
 				c.opt.FrameSize = 64
 			}
-			t.Run(c.name, func(t *testing.T) { exactlyOnce(t, c.opt, uint64(c.total), c.batch) })
+			t.Run(c.name, func(t *testing.T) { exactlyOnce(t, c.opt, uint64(c.total), c.batch, c.views) })
 		}
 	})
 }
 
-func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int) {
+func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int, views bool) {
 	ctx := deadline(t, 4*time.Minute)
 	ch := newChan[[]byte](t, opt)
 	defer free(t, ch)
@@ -84,7 +89,11 @@ func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int) {
 	}()
 	counts := make([]int32, total)
 	taken := 0
-	for msg, err := range ch.All(ctx) {
+	msgs := ch.All(ctx)
+	if views {
+		msgs = ch.Views(ctx)
+	}
+	for msg, err := range msgs {
 		if err != nil {
 			t.Fatalf("rank %d: take: %v", rank, err)
 		}

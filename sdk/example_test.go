@@ -101,6 +101,36 @@ func ExampleChannel_Recycle() {
 	}
 }
 
+// A taker of large messages reads each one where it lies in the channel,
+// without copying it out: block is valid only inside the loop body.
+func ExampleChannel_Views() {
+	ctx := context.Background()
+	const elems = 1 << 17 // 1 MiB of float64
+	blocks, err := mpichan.New[[]float64](mpichan.World(), mpichan.Options{Capacity: 4, FrameSize: 8 * elems})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer blocks.Free(ctx)
+	switch mpichan.Rank() {
+	case 0:
+		blocks.Claim(8)
+		block := make([]float64, elems)
+		for i := range 8 {
+			block[elems-1] = float64(i)
+			blocks.Put(ctx, block)
+		}
+	case 1:
+		sum := 0.0
+		for block, err := range blocks.Views(ctx) {
+			if err != nil {
+				log.Fatal(err)
+			}
+			sum += block[elems-1] // read here; keep a copy (slices.Clone) to use it later
+		}
+		fmt.Println("sum of last elements:", sum)
+	}
+}
+
 // TestExamples runs the examples above on 2 ranks and checks what they print.
 func TestExamples(t *testing.T) {
 	for name, c := range map[string]struct {
@@ -110,6 +140,7 @@ func TestExamples(t *testing.T) {
 		"Example":                {Example, "sum of squares: 285\n"},
 		"ExampleChannel_Close":   {ExampleChannel_Close, "alpha\nbeta\ngamma\n"},
 		"ExampleChannel_Recycle": {ExampleChannel_Recycle, "sum of first elements: 28\n"},
+		"ExampleChannel_Views":   {ExampleChannel_Views, "sum of last elements: 28\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			mpitest.Run(t, 2, func(t *testing.T) {

@@ -325,29 +325,54 @@ func (r *ring) reserveAndWrite(ctx context.Context, try bool, put func() (int, i
 }
 
 func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
+	msg, _, ok, err := r.takeOne(ctx, try, false)
+	return msg, ok, err
+}
+
+// takeOne takes a message. With view, a one-frame message on shared memory
+// is not copied: msg is its payload in the host's memory, and held is its
+// ticket, which the caller must release (release) once done with msg; held
+// is -1 for a message that was copied as usual.
+//
+// A view keeps the channel entered (enter) until its release, so that Free
+// waits for it: the view is the host's memory, which Free releases.
+func (r *ring) takeOne(ctx context.Context, try, view bool) (msg []byte, held int64, ok bool, err error) {
 	if err := r.enter(); err != nil {
-		return nil, false, err
+		return nil, -1, false, err
 	}
-	defer r.leave()
+	held = -1
+	defer func() {
+		if held >= 0 && err != nil { // a corrupt frame: give its slot back
+			err = errors.Join(err, r.steps.Release(held))
+			held = -1
+		}
+		if held < 0 {
+			r.leave()
+		}
+	}()
 	if msg, ok := r.held.pop(); ok {
-		return msg, true, nil
+		return msg, -1, true, nil
 	}
 	if r.relay != nil {
 		msgs, _, err := r.relayTake(ctx, 1, try)
 		if err != nil || len(msgs) == 0 {
-			return nil, false, err
+			return nil, -1, false, err
 		}
-		return msgs[0], true, nil
+		return msgs[0], -1, true, nil
 	}
 	// Take a credit (a published message is there for us) and a ticket,
 	// then read. After the credit the take must finish.
-	first := r.recycled.get()
-	if first == nil {
-		first = r.slab.get(r.lay.slotSize)
+	// On shared memory a view reads nothing into first.
+	view = view && r.steps.Shared()
+	var first []byte
+	if !view {
+		if first = r.recycled.get(); first == nil {
+			first = r.slab.get(r.lay.slotSize)
+		}
 	}
 	var code, k int
 	var ticket int64
-	var err error
+	var slot []byte
 	for attempt := 0; ; attempt++ {
 		// Guess the ticket (one past the last this rank took) while
 		// guesses keep coming true: then the ticket and its state cost
@@ -356,8 +381,8 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 		if r.guessing.Load() {
 			guess = next
 		}
-		if code, ticket, k, err = r.steps.Take(first, guess); err != nil {
-			return nil, false, err
+		if code, ticket, k, slot, err = r.steps.Take(first, view, guess); err != nil {
+			return nil, -1, false, err
 		}
 		if code != rma.No {
 			if hit := ticket == next; hit != r.guessing.Load() {
@@ -367,51 +392,66 @@ func (r *ring) take(ctx context.Context, try bool) ([]byte, bool, error) {
 			break
 		}
 		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
-			return msg, true, nil
+			return msg, -1, true, nil
 		}
 		done, err := r.noneLeft()
 		if done { // the last messages may be held here by a loop that just stopped
 			if msg, ok := r.held.pop(); ok {
-				return msg, true, nil
+				return msg, -1, true, nil
 			}
 		}
 		if err != nil || done {
-			return nil, false, err
+			return nil, -1, false, err
 		}
 		if try {
-			return nil, false, ErrEmpty
+			return nil, -1, false, ErrEmpty
 		}
 		r.stats[sRetries].Add(1)
 		if err := r.backoff.Wait(ctx, attempt); err != nil {
-			return nil, false, fmt.Errorf("mpichan: take: %w", err)
+			return nil, -1, false, fmt.Errorf("mpichan: take: %w", err)
 		}
 	}
 	for attempt := 0; code == rma.Wait; attempt++ {
 		r.backoff.settle(attempt) // its producer is publishing it
-		if code, ticket, k, err = r.steps.Read(ticket, first); err != nil {
-			return nil, false, err
+		if code, ticket, k, slot, err = r.steps.Read(ticket, first, view); err != nil {
+			return nil, -1, false, err
+		}
+	}
+	if slot != nil { // a view: the slot is ours until release (or Finish)
+		first = slot
+		if code == rma.OK {
+			held = ticket
 		}
 	}
 	if _, err := r.lay.count(first); err != nil || int64(k) > r.cap {
-		return nil, false, fmt.Errorf("%w: frame count %d (capacity %d): %v", errFrame, k, r.cap, err)
+		return nil, held, false, fmt.Errorf("%w: frame count %d (capacity %d): %v", errFrame, k, r.cap, err)
 	}
 	buf := first
 	if code == rma.More {
 		buf = alignedBuffer(k * r.lay.slotSize)
 		copy(buf, first)
 		if err := r.steps.Finish(ticket, k, buf[r.lay.slotSize:]); err != nil {
-			return nil, false, err
+			return nil, -1, false, err
 		}
 	}
-	msg, err := r.lay.decode(buf, k == 1)
-	if err != nil {
-		return nil, false, err
+	if msg, err = r.lay.decode(buf, k == 1); err != nil {
+		return nil, held, false, err
 	}
-	if k == 1 {
+	if k == 1 && held < 0 {
 		r.recycled.lend(buf, msg)
 	}
 	r.countTakes(msg)
-	return msg, true, nil
+	return msg, held, true, nil
+}
+
+// release gives back the slot of a message that takeOne handed out as a
+// view (held >= 0); it does nothing for a copied message (held < 0).
+func (r *ring) release(held int64) error {
+	if held < 0 {
+		return nil
+	}
+	defer r.leave() // entered by takeOne
+	return r.steps.Release(held)
 }
 
 // noneLeft reports whether takes are over: every claimed message taken, or

@@ -207,7 +207,9 @@ inline take() {
 		atomic {
 			s = t % CAP;
 			assert(sidx[s] == 0 && smsg[s] != 0);
-			fm = smsg[s]; live[s] = 0
+			fm = smsg[s]
+			/* @view a first frame may be read in place (Views) until its
+			 * message's release starts: its slot stays live until then */
 		};
 		k = nfr[fm];
 		i = 1; /* @finish ring_finish: the other frames */
@@ -226,7 +228,7 @@ inline take() {
 		/* @release raise_states (+cap) and accumulate(W_FREE += k, W_TAKEN += 1), one flush */
 		i = 0;
 		do
-		:: !(i & 1) -> MAXU(state[t % CAP], 3 * (t + CAP)); i = i | 1
+		:: !(i & 1) -> live[t % CAP] = 0; MAXU(state[t % CAP], 3 * (t + CAP)); i = i | 1
 		:: k > 1 && !(i & 2) -> MAXU(state[(t + 1) % CAP], 3 * (t + 1 + CAP)); i = i | 2
 		:: !(i & 4) -> atomic { free_w = free_w + k; taken_w++; inuse = inuse - k }; i = i | 4
 		:: i == 7 || (k == 1 && i == 5) -> break

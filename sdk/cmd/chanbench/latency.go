@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"syscall"
 	"time"
@@ -159,44 +158,6 @@ func latency(world *mpi.Communicator, iters int) (pt, fao, med float64, err erro
 	return allMax(world, pt), allMax(world, fao), allMax(world, med), err
 }
 
-// rawPut is rank 1's bandwidth, in bytes/s, putting size bytes m times
-// into a window on rank 0 with MPI_Put + MPI_Win_flush.
-//
-// With spread > 1 the puts go round spread distinct buffers of size bytes
-// into spread distinct places of the window, as a channel's messages go
-// through the slots of its ring: then neither side stays in the cache.
-func rawPut(world *mpi.Communicator, size, m, spread int) (float64, error) {
-	win, err := rawWindow(world, size*spread)
-	if err != nil {
-		return 0, err
-	}
-	var bw float64
-	err = idle(world, false, func() error {
-		buf := make([]byte, size*spread)
-		for i := range buf {
-			buf[i] = byte(i)
-		}
-		put := func(i int) error {
-			at := i % spread * size
-			return win.Put(0, at, buf[at:at+size])
-		}
-		for i := range 3 { // warm-up
-			if err := put(i); err != nil {
-				return err
-			}
-		}
-		t := time.Now()
-		for i := range m {
-			if err := put(i); err != nil {
-				return err
-			}
-		}
-		bw = float64(size*m) / time.Since(t).Seconds()
-		return nil
-	}, nil)
-	return allMax(world, bw), errors.Join(err, win.UnlockAll(), win.Free())
-}
-
 func rawWindow(world *mpi.Communicator, bytes int) (*rma.Win, error) {
 	c, err := rma.Dup(world)
 	if err != nil {
@@ -218,51 +179,4 @@ func allMax(world *mpi.Communicator, x float64) float64 {
 	out := make([]float64, 1)
 	world.AllreduceFloat64s(out, []float64{x}, mpi.OpMax, 0)
 	return out[0]
-}
-
-// channelBandwidth is the bytes/s of m messages of size bytes through a
-// channel hosted by rank 0 from rank 0 to rank 1 (All), the other ranks
-// idle; each message's length and first and last elements are checked,
-// and its memory recycled.
-func channelBandwidth(world *mpi.Communicator, size, m int) (float64, error) {
-	ctx := context.Background()
-	ch, err := mpichan.New[[]float64](world, variant{noShared: noShared}.options(size))
-	if err != nil {
-		return 0, err
-	}
-	var bw float64
-	err = idle(world, true, func() error {
-		elems := size / 8
-		t := time.Now()
-		if world.Rank() == 0 {
-			if err := ch.Claim(m); err != nil {
-				return err
-			}
-			v := make([]float64, elems)
-			for i := range m {
-				v[0], v[elems-1] = float64(i), float64(i)
-				if err := ch.Put(ctx, v); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		i := 0
-		for v, err := range ch.All(ctx) {
-			if err != nil {
-				return err
-			}
-			if len(v) != elems || v[0] != float64(i) || v[elems-1] != float64(i) {
-				return fmt.Errorf("bandwidth: message %d arrived wrong", i)
-			}
-			ch.Recycle(v) // done with it: the next take reads into its memory
-			i++
-		}
-		if i != m {
-			return fmt.Errorf("bandwidth: %d of %d messages", i, m)
-		}
-		bw = float64(size*m) / time.Since(t).Seconds()
-		return nil
-	}, nil)
-	return allMax(world, bw), errors.Join(err, ch.Free(context.Background()))
 }

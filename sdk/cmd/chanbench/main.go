@@ -18,8 +18,9 @@
 // rank 0 (line starting LATENCY).
 //
 // bandwidth: 1 MiB messages through a channel from rank 0 (its host) to
-// rank 1 against raw MPI_Put + flush of 1 MiB from rank 1 into rank 0's
-// window, the other ranks idle (line starting BANDWIDTH).
+// rank 1, read in place (Views) and copied out (All), against raw MPI_Put
+// + flush of 1 MiB from rank 1 into rank 0's window, the other ranks idle,
+// in rounds (lines starting BANDWIDTH; the last has the medians).
 //
 // stall: how long 200 put+take on rank 1 wait while the host computes,
 // with and without the host's progress goroutine.
@@ -40,11 +41,11 @@ import (
 )
 
 type config struct {
-	n, nbig, reps, rtt, bwMsgs, sweepReps int
-	sizes                                 []int
-	sections                              map[string]bool
-	busy                                  time.Duration
-	profile                               string
+	n, nbig, reps, rtt, bwMsgs, bwCap, bwRounds, sweepReps int
+	sizes                                                  []int
+	sections                                               map[string]bool
+	busy                                                   time.Duration
+	profile                                                string
 }
 
 func main() {
@@ -53,6 +54,8 @@ func main() {
 	flag.IntVar(&c.nbig, "nbig", 2000, "messages of 8 KiB per ratio run")
 	flag.IntVar(&c.reps, "reps", 5, "runs of each contender (ratio); odd, for a true median")
 	flag.IntVar(&c.rtt, "rtt", 20000, "iterations of the latency runs")
+	flag.IntVar(&c.bwCap, "bw-cap", 4, "capacity of the channel that the bandwidth run reads with Views")
+	flag.IntVar(&c.bwRounds, "bw-rounds", 5, "rounds of the bandwidth run (odd, for a true median)")
 	flag.IntVar(&c.bwMsgs, "bw", 2000, "1 MiB messages in the bandwidth run (200 left the runs dominated by first touches of the 16 MiB window)")
 	flag.IntVar(&c.sweepReps, "sweep-reps", 3, "runs of each contender per size in the sweep")
 	flag.IntVar(&warmup, "warmup", 1, "untimed runs of each contender before the timed ones (ratio, sweep)")
@@ -154,22 +157,9 @@ func run(c config) error {
 			half, fao, pt, pt/fao, med)
 	}
 	if c.sections["bandwidth"] {
-		const mib = 1 << 20
-		raw, err := rawPut(world, mib, c.bwMsgs, 1)
-		if err != nil {
+		if err := bandwidth(world, c); err != nil {
 			return err
 		}
-		ring := variant{}.options(mib).Capacity
-		spread, err := rawPut(world, mib, c.bwMsgs, ring)
-		if err != nil {
-			return err
-		}
-		ch, err := channelBandwidth(world, mib, c.bwMsgs)
-		if err != nil {
-			return err
-		}
-		say("BANDWIDTH 1 MiB, rank 0 -> rank 1: raw MPI_Put+flush %.0f MB/s (the same 1 MiB each time), %.0f MB/s (round %d places, as the channel's ring); channel %.0f MB/s: %.2fx raw (target >= 0.7x), %.2fx raw round %d places\n",
-			raw/1e6, spread/1e6, ring, ch/1e6, ch/raw, ch/spread, ring)
 	}
 	if c.sections["stall"] {
 		return stall(world, c.busy)

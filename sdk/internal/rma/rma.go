@@ -295,7 +295,10 @@ func (w *Win) Poke(self int) error { return check("MPI_Fetch_and_op", C.rma_poke
 
 // Ring runs the RemoteChannel protocol's steps (see rma.h and
 // docs/DESIGN.md) on a channel's window.
-type Ring struct{ r C.ring_h }
+type Ring struct {
+	r        C.ring_h
+	slotSize int
+}
 
 // Step results.
 const (
@@ -313,7 +316,7 @@ func NewRing(w *Win, host int, capacity int64, slotSize int) (*Ring, error) {
 	if r == 0 {
 		return nil, fmt.Errorf("mpichan: out of memory for a channel")
 	}
-	return &Ring{r}, nil
+	return &Ring{r, slotSize}, nil
 }
 
 // Close releases the description (not the window).
@@ -368,20 +371,49 @@ func (r *Ring) Write(ticket int64, k int, buf, data []byte) (int, error) {
 // ticket to Read again. guess, if not negative, is the ticket this rank
 // expects: its state is read in the same flush as the ticket is taken, which
 // saves a flush when the guess is right and costs nothing else.
-func (r *Ring) Take(first []byte, guess int64) (code int, ticket int64, k int, err error) {
+//
+// With view, on shared memory, a one-frame message is not read: slot is its
+// slot in the host's memory, which stays the taker's until Release.
+func (r *Ring) Take(first []byte, view bool, guess int64) (code int, ticket int64, k int, slot []byte, err error) {
 	defer serialize()()
 	var t, n C.int64_t
-	code, err = step("take", C.ring_take(r.r, bytesPtr(first), C.int64_t(guess), &t, &n))
-	return code, int64(t), int(n), err
+	var at *C.char
+	code, err = step("take", C.ring_take(r.r, bytesPtr(first), viewPtr(view, &at), C.int64_t(guess), &t, &n))
+	return code, int64(t), int(n), r.slot(at), err
 }
 
 // Read retries the read of a held ticket; the ticket may move on past
-// frames of other takers' messages.
-func (r *Ring) Read(ticket int64, first []byte) (code int, next int64, k int, err error) {
+// frames of other takers' messages. view is as for Take.
+func (r *Ring) Read(ticket int64, first []byte, view bool) (code int, next int64, k int, slot []byte, err error) {
 	defer serialize()()
 	t, n := C.int64_t(ticket), C.int64_t(0)
-	code, err = step("take", C.ring_read(r.r, &t, bytesPtr(first), &n))
-	return code, int64(t), int(n), err
+	var at *C.char
+	code, err = step("take", C.ring_read(r.r, &t, bytesPtr(first), viewPtr(view, &at), &n))
+	return code, int64(t), int(n), r.slot(at), err
+}
+
+// Release releases the one-frame message at ticket that Take or Read
+// handed out as a view.
+func (r *Ring) Release(ticket int64) error {
+	defer serialize()()
+	_, err := step("take", C.ring_release(r.r, C.int64_t(ticket), 1))
+	return err
+}
+
+// viewPtr is where the C steps store a view's address, or nil without view.
+func viewPtr(view bool, at **C.char) **C.char {
+	if !view {
+		return nil
+	}
+	return at
+}
+
+// slot is the slot at C address at (the host's shared memory), or nil.
+func (r *Ring) slot(at *C.char) []byte {
+	if at == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(at)), r.slotSize)
 }
 
 // Finish reads frames 2..k of the message at ticket into rest and releases it.

@@ -64,8 +64,9 @@ int ring_load(ring_h h, int w, int n, int64_t *out);
 
 int ring_put(ring_h h, int64_t k, char *buf, char *data, int64_t len, int64_t *old, int64_t *ticket);
 int ring_write(ring_h h, int64_t ticket, int64_t k, char *buf, char *data, int64_t len);
-int ring_take(ring_h h, char *first, int64_t guess, int64_t *ticket, int64_t *k);
-int ring_read(ring_h h, int64_t *ticket, char *first, int64_t *k);
+int ring_take(ring_h h, char *first, char **view, int64_t guess, int64_t *ticket, int64_t *k);
+int ring_read(ring_h h, int64_t *ticket, char *first, char **view, int64_t *k);
+int ring_release(ring_h h, int64_t ticket, int64_t k);
 int ring_finish(ring_h h, int64_t ticket, int64_t k, char *rest);
 int ring_put_many(ring_h h, int64_t n, const int64_t *count, char *buf, int64_t len, int64_t *old, int64_t *ticket);
 int ring_write_many(ring_h h, int64_t ticket, int64_t n, const int64_t *count, char *buf, int64_t len);

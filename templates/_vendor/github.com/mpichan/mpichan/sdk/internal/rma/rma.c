@@ -446,10 +446,19 @@ static int examine(int64_t t, int64_t st) {
 
 /* first_frame reads the first frame of the message at ticket t into first
  * (one slot): a whole message is released at once (R_OK); a longer one
- * returns R_MORE with *k frames. */
-static int first_frame(ring_t *r, int64_t t, char *first, int64_t *k) {
-	PASS(move(r, t, 1, first, r->slot_size, 0)); /* model: @first-frame */
+ * returns R_MORE with *k frames. With view, on shared memory, nothing is
+ * read (first may be NULL): *view points at the first frame's slot in the
+ * host's memory, and the message stays held, until ring_release for a
+ * whole one (R_OK), until ring_finish for a longer one (R_MORE). */
+static int first_frame(ring_t *r, int64_t t, char *first, char **view, int64_t *k) {
 	uint32_t count;
+	if (view && r->shm) {
+		*view = r->shm + slot_off(r, t); /* model: @view */
+		memcpy(&count, *view + 4, 4);
+		*k = count;
+		return *k == 1 ? R_OK : R_MORE;
+	}
+	PASS(move(r, t, 1, first, r->slot_size, 0)); /* model: @first-frame */
 	memcpy(&count, first + 4, 4);
 	*k = count;
 	if (*k != 1) return R_MORE; /* or corrupt: Go checks */
@@ -457,15 +466,21 @@ static int first_frame(ring_t *r, int64_t t, char *first, int64_t *k) {
 	return R_OK;
 }
 
+/* ring_release releases the message of k frames at ticket t that a view
+ * take (ring_take with view) left held. */
+int ring_release(ring_h h, int64_t t, int64_t k) {
+	return release((ring_t *)h, t, k, 1);
+}
+
 /* ring_read looks at the state of ticket *t until it finds a first frame,
  * taking the next ticket past other takers' frames. */
-int ring_read(ring_h h, int64_t *t, char *first, int64_t *k) {
+int ring_read(ring_h h, int64_t *t, char *first, char **view, int64_t *k) {
 	ring_t *r = (ring_t *)h;
 	for (;;) {
 		int64_t st;
 		PASS(fetch_op(r, state_off(r, *t), 0, &st, MPI_NO_OP)); /* model: @examine */
 		int e = examine(*t, st);
-		if (e == R_OK) return first_frame(r, *t, first, k);
+		if (e == R_OK) return first_frame(r, *t, first, view, k);
 		if (e == R_WAIT) return R_WAIT;
 		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM)); /* model: @next-ticket */
 	}
@@ -476,8 +491,9 @@ int ring_read(ring_h h, int64_t *t, char *first, int64_t *k) {
  * takes the ticket, which saves a flush whenever the guess comes true. The
  * early look is safe whatever it sees: a state names its ticket, only the
  * ticket's producer raises it to "first frame", and it does so after its
- * frames are complete; anything else is looked at again or skipped. */
-int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
+ * frames are complete; anything else is looked at again or skipped.
+ * view (or NULL) asks for a view of a one-frame message (first_frame). */
+int ring_take(ring_h h, char *first, char **view, int64_t guess, int64_t *t, int64_t *k) {
 	ring_t *r = (ring_t *)h;
 	int64_t old, back, st;
 	PASS(fetch_op(r, W_AVAIL * 8, -1, &old, MPI_SUM)); /* model: @credit */
@@ -487,17 +503,17 @@ int ring_take(ring_h h, char *first, int64_t guess, int64_t *t, int64_t *k) {
 	}
 	if (guess < 0) {
 		PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM)); /* model: @take-ticket */
-		return ring_read(h, t, first, k);
+		return ring_read(h, t, first, view, k);
 	}
 	PASS(op_fetch(r, W_HEAD * 8, 1, t, MPI_SUM));
 	PASS(op_fetch(r, state_off(r, guess), 0, &st, MPI_NO_OP)); /* model: @guess */
 	PASS(op_flush(r));
-	if (*t != guess) return ring_read(h, t, first, k);
+	if (*t != guess) return ring_read(h, t, first, view, k);
 	int e = examine(*t, st);
-	if (e == R_OK) return first_frame(r, *t, first, k);
+	if (e == R_OK) return first_frame(r, *t, first, view, k);
 	if (e == R_WAIT) return R_WAIT;
 	PASS(fetch_op(r, W_HEAD * 8, 1, t, MPI_SUM)); /* model: @next-ticket */
-	return ring_read(h, t, first, k);
+	return ring_read(h, t, first, view, k);
 }
 
 /* ring_finish reads frames 2..k of the message at ticket t into rest and

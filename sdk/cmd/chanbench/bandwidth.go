@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	mpichan "github.com/mpichan/mpichan/sdk"
+	mpi "github.com/sbromberger/gompi"
+)
+
+// bandwidth measures 1 MiB messages from rank 0 to rank 1 in rounds: raw
+// MPI_Put from the same buffer, the channel read in place (Views), the
+// channel read with All (a copy out, recycled), and raw MPI_Put round as
+// many places as the All channel's ring has slots. Each round prints its
+// figures (BANDWIDTH round ...); the last line has the medians and ranges
+// of the channel's ratios to the raw figure of the same round.
+func bandwidth(world *mpi.Communicator, c config) error {
+	const mib = 1 << 20
+	ring := variant{}.options(mib).Capacity
+	var views, all []float64
+	for round := 1; round <= c.bwRounds; round++ {
+		raw, err := rawPut(world, mib, c.bwMsgs, 1)
+		if err != nil {
+			return err
+		}
+		vw, err := channelBandwidth(world, mib, c.bwMsgs, c.bwCap, true)
+		if err != nil {
+			return err
+		}
+		ch, err := channelBandwidth(world, mib, c.bwMsgs, ring, false)
+		if err != nil {
+			return err
+		}
+		spread, err := rawPut(world, mib, c.bwMsgs, ring)
+		if err != nil {
+			return err
+		}
+		views, all = append(views, vw/raw), append(all, ch/raw)
+		say("BANDWIDTH round %d: raw MPI_Put+flush %.0f MB/s (the same 1 MiB each time), %.0f MB/s (round %d places); channel Views (capacity %d) %.0f MB/s = %.2fx raw; channel All (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw round %d places\n",
+			round, raw/1e6, spread/1e6, ring, c.bwCap, vw/1e6, vw/raw, ring, ch/1e6, ch/raw, ch/spread, ring)
+	}
+	say("BANDWIDTH 1 MiB, rank 0 -> rank 1, %d rounds of %d messages: channel Views %s raw MPI_Put (target >= 0.7x); channel All %s raw\n",
+		c.bwRounds, c.bwMsgs, medianRange(views), medianRange(all))
+	return nil
+}
+
+// medianRange formats the median and range of xs, as "0.75x (0.60-0.90)".
+func medianRange(xs []float64) string {
+	s := slices.Sorted(slices.Values(xs))
+	return fmt.Sprintf("%.2fx (%.2f-%.2f)", s[len(s)/2], s[0], s[len(s)-1])
+}
+
+// rawPut is rank 1's bandwidth, in bytes/s, putting size bytes m times
+// into a window on rank 0 with MPI_Put + MPI_Win_flush.
+//
+// With spread > 1 the puts go round spread distinct buffers of size bytes
+// into spread distinct places of the window, as a channel's messages go
+// through the slots of its ring: then neither side stays in the cache.
+func rawPut(world *mpi.Communicator, size, m, spread int) (float64, error) {
+	win, err := rawWindow(world, size*spread)
+	if err != nil {
+		return 0, err
+	}
+	var bw float64
+	err = idle(world, false, func() error {
+		buf := make([]byte, size*spread)
+		for i := range buf {
+			buf[i] = byte(i)
+		}
+		put := func(i int) error {
+			at := i % spread * size
+			return win.Put(0, at, buf[at:at+size])
+		}
+		for i := range 3 { // warm-up
+			if err := put(i); err != nil {
+				return err
+			}
+		}
+		t := time.Now()
+		for i := range m {
+			if err := put(i); err != nil {
+				return err
+			}
+		}
+		bw = float64(size*m) / time.Since(t).Seconds()
+		return nil
+	}, nil)
+	return allMax(world, bw), errors.Join(err, win.UnlockAll(), win.Free())
+}
+
+// channelBandwidth is the bytes/s of m messages of size bytes through a
+// channel of capacity slots hosted by rank 0 from rank 0 to rank 1, the
+// other ranks idle; each message's length and first and last elements are
+// checked. Rank 1 ranges over Views (read in place) or, without views,
+// over All, recycling each message's memory.
+func channelBandwidth(world *mpi.Communicator, size, m, capacity int, views bool) (float64, error) {
+	ctx := context.Background()
+	o := variant{noShared: noShared}.options(size)
+	o.Capacity = capacity
+	ch, err := mpichan.New[[]float64](world, o)
+	if err != nil {
+		return 0, err
+	}
+	var bw float64
+	err = idle(world, true, func() error {
+		elems := size / 8
+		t := time.Now()
+		if world.Rank() == 0 {
+			if err := ch.Claim(m); err != nil {
+				return err
+			}
+			v := make([]float64, elems)
+			for i := range m {
+				v[0], v[elems-1] = float64(i), float64(i)
+				if err := ch.Put(ctx, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		msgs := ch.All(ctx)
+		if views {
+			msgs = ch.Views(ctx)
+		}
+		i := 0
+		for v, err := range msgs {
+			if err != nil {
+				return err
+			}
+			if len(v) != elems || v[0] != float64(i) || v[elems-1] != float64(i) {
+				return fmt.Errorf("bandwidth: message %d arrived wrong", i)
+			}
+			if !views {
+				ch.Recycle(v) // done with it: the next take reads into its memory
+			}
+			i++
+		}
+		if i != m {
+			return fmt.Errorf("bandwidth: %d of %d messages", i, m)
+		}
+		bw = float64(size*m) / time.Since(t).Seconds()
+		return nil
+	}, nil)
+	return allMax(world, bw), errors.Join(err, ch.Free(context.Background()))
+}
