@@ -20,9 +20,9 @@ import (
 func bandwidth(world *mpi.Communicator, c config) error {
 	const mib = 1 << 20
 	ring := variant{}.options(mib).Capacity
-	var views, all []float64
+	var views, viewsPlaces, all []float64
 	for round := 1; round <= c.bwRounds; round++ {
-		raw, err := rawPut(world, mib, c.bwMsgs, 1)
+		raw, err := rawPut(world, mib, c.bwMsgs, 1, false)
 		if err != nil {
 			return err
 		}
@@ -30,20 +30,24 @@ func bandwidth(world *mpi.Communicator, c config) error {
 		if err != nil {
 			return err
 		}
+		places, err := rawPut(world, mib, c.bwMsgs, c.bwCap, false)
+		if err != nil {
+			return err
+		}
 		ch, err := channelBandwidth(world, mib, c.bwMsgs, ring, false)
 		if err != nil {
 			return err
 		}
-		spread, err := rawPut(world, mib, c.bwMsgs, ring)
+		spread, err := rawPut(world, mib, c.bwMsgs, ring, true)
 		if err != nil {
 			return err
 		}
-		views, all = append(views, vw/raw), append(all, ch/raw)
-		say("BANDWIDTH round %d: raw MPI_Put+flush %.0f MB/s (the same 1 MiB each time), %.0f MB/s (round %d places); channel Views (capacity %d) %.0f MB/s = %.2fx raw; channel All (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw round %d places\n",
-			round, raw/1e6, spread/1e6, ring, c.bwCap, vw/1e6, vw/raw, ring, ch/1e6, ch/raw, ch/spread, ring)
+		views, viewsPlaces, all = append(views, vw/raw), append(viewsPlaces, vw/places), append(all, ch/raw)
+		say("BANDWIDTH round %d: raw MPI_Put+flush %.0f MB/s (the same 1 MiB each time), %.0f MB/s (from one buffer round %d places), %.0f MB/s (from %d buffers round %d places); channel Views (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw round %d places; channel All (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw from %d buffers\n",
+			round, raw/1e6, places/1e6, c.bwCap, spread/1e6, ring, ring, c.bwCap, vw/1e6, vw/raw, vw/places, c.bwCap, ring, ch/1e6, ch/raw, ch/spread, ring)
 	}
-	say("BANDWIDTH 1 MiB, rank 0 -> rank 1, %d rounds of %d messages: channel Views %s raw MPI_Put (target >= 0.7x); channel All %s raw\n",
-		c.bwRounds, c.bwMsgs, medianRange(views), medianRange(all))
+	say("BANDWIDTH 1 MiB, rank 0 -> rank 1, %d rounds of %d messages: channel Views %s raw MPI_Put (target >= 0.7x), %s raw round its %d places; channel All %s raw\n",
+		c.bwRounds, c.bwMsgs, medianRange(views), medianRange(viewsPlaces), c.bwCap, medianRange(all))
 	return nil
 }
 
@@ -56,23 +60,29 @@ func medianRange(xs []float64) string {
 // rawPut is rank 1's bandwidth, in bytes/s, putting size bytes m times
 // into a window on rank 0 with MPI_Put + MPI_Win_flush.
 //
-// With spread > 1 the puts go round spread distinct buffers of size bytes
-// into spread distinct places of the window, as a channel's messages go
-// through the slots of its ring: then neither side stays in the cache.
-func rawPut(world *mpi.Communicator, size, m, spread int) (float64, error) {
-	win, err := rawWindow(world, size*spread)
+// With places > 1 the puts go round that many distinct places of the
+// window, as a channel's messages go through the slots of its ring; from
+// one buffer (as a producer puts each message from its own), or with
+// spread from as many distinct buffers: then neither side stays in the
+// cache.
+func rawPut(world *mpi.Communicator, size, m, places int, spread bool) (float64, error) {
+	win, err := rawWindow(world, size*places)
 	if err != nil {
 		return 0, err
 	}
 	var bw float64
 	err = idle(world, false, func() error {
-		buf := make([]byte, size*spread)
+		sources := 1
+		if spread {
+			sources = places
+		}
+		buf := make([]byte, size*sources)
 		for i := range buf {
 			buf[i] = byte(i)
 		}
 		put := func(i int) error {
-			at := i % spread * size
-			return win.Put(0, at, buf[at:at+size])
+			at, from := i%places*size, i%sources*size
+			return win.Put(0, at, buf[from:from+size])
 		}
 		for i := range 3 { // warm-up
 			if err := put(i); err != nil {

@@ -59,7 +59,11 @@
 // capacity in frames. A taker of messages of 4 KiB or more that is done
 // with one can Recycle it: the next take reads into its memory instead of
 // fresh memory, which costs more than the copy itself (8 KiB messages on
-// one node moved 1.7-3.7x faster recycled). Init also reserves a 16 MiB
+// one node moved 1.7-3.7x faster recycled). A taker that only reads each
+// message once can range over Views instead: on the host's node a
+// one-frame message is then read in place in the channel's shared memory,
+// with no copy out (1 MiB messages: 2-4x the bytes/s of All with Recycle,
+// docs/PERFORMANCE.md). Init also reserves a 16 MiB
 // heap floor, so that a rank which takes many messages does not run the
 // garbage collector every few hundred of them (heapfloor.go; GOGC,
 // GOMEMLIMIT or MPICHAN_HEAP_FLOOR_MB=0 turn it off).
