@@ -62,7 +62,7 @@
 // one node moved 1.7-3.7x faster recycled). A taker that only reads each
 // message once can range over Views instead: on the host's node a
 // one-frame message is then read in place in the channel's shared memory,
-// with no copy out (1 MiB messages: 2-4x the bytes/s of All with Recycle,
+// with no copy out (1 MiB messages: about 3x the bytes/s of All with Recycle,
 // docs/PERFORMANCE.md). Init also reserves a 16 MiB
 // heap floor, so that a rank which takes many messages does not run the
 // garbage collector every few hundred of them (heapfloor.go; GOGC,
