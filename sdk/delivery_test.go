@@ -9,7 +9,6 @@ import (
 
 	mpichan "github.com/mpichan/mpichan/sdk"
 	"github.com/mpichan/mpichan/sdk/mpitest"
-	mpi "github.com/sbromberger/gompi"
 )
 
 // TestExactlyOnce: 4 ranks each put and take at the same time, 200k
@@ -107,15 +106,7 @@ func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int, vie
 	if err := <-putErr; err != nil {
 		t.Fatalf("rank %d: put: %v", rank, err)
 	}
-	sum := make([]int32, total)
-	if err := mpichan.World().AllreduceInt32s(sum, counts, mpi.OpSum, 0); err != nil {
-		t.Fatal(err)
-	}
-	for id, c := range sum {
-		if c != 1 {
-			t.Fatalf("id %d taken %d times", id, c)
-		}
-	}
+	takenOnce(t, counts)
 	st := ch.Stats()
 	t.Logf("rank %d: took %d, put %d, retries %d", rank, taken, st.Puts, st.Retries)
 }

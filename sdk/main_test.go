@@ -10,6 +10,7 @@ import (
 
 	mpichan "github.com/mpichan/mpichan/sdk"
 	"github.com/mpichan/mpichan/sdk/mpitest"
+	mpi "github.com/sbromberger/gompi"
 )
 
 func TestMain(m *testing.M) { mpitest.Main(m) }
@@ -56,4 +57,19 @@ func check(b []byte) (uint64, bool) {
 	}
 	n := len(b) - 4
 	return binary.LittleEndian.Uint64(b), crc32.ChecksumIEEE(b[:n]) == binary.LittleEndian.Uint32(b[n:])
+}
+
+// takenOnce fails the test unless, summed over every rank, each message
+// was taken exactly once (counts[id]: this rank's takes of message id).
+func takenOnce(t *testing.T, counts []int32) {
+	t.Helper()
+	sum := make([]int32, len(counts))
+	if err := mpichan.World().AllreduceInt32s(sum, counts, mpi.OpSum, 0); err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range sum {
+		if c != 1 {
+			t.Fatalf("message %d taken %d times", id, c)
+		}
+	}
 }
