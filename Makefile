@@ -14,9 +14,11 @@ export PATH := /usr/local/go/bin:$(PATH)
 ifeq ($(MPI),mpich)
 PKG := mpich
 MPIRUN := mpiexec.hydra
+MPIRUN_PER_CORE := mpiexec.hydra -bind-to core
 else ifeq ($(MPI),openmpi)
 PKG := ompi-c
 MPIRUN := mpirun --oversubscribe --bind-to none
+MPIRUN_PER_CORE := mpirun --bind-to core
 else
 $(error MPI must be openmpi or mpich, not "$(MPI)")
 endif
@@ -136,12 +138,15 @@ templates:
 	go generate ./templates
 
 # The channel beside the two-sided farm, same binary, same run (ratios,
-# latency, 1 MiB bandwidth), with a second channel whose takers Recycle;
-# BENCH_FLAGS adds chanbench flags (a later flag wins).
+# latency, stall), with a second channel whose takers Recycle; then 1 MiB
+# bandwidth as bandwidth is measured (osu_put_bw): 2 ranks, one per core,
+# raw MPI_Put and the channel in the same run. BENCH_FLAGS adds chanbench
+# flags to both (a later flag wins).
 BENCH_RANKS ?= 4
 bench:
 	cd sdk && $(CGO_FLAGS) go build -o ../bin/chanbench ./cmd/chanbench
-	$(RUN_ENV) $(MPIRUN) -n $(BENCH_RANKS) bin/chanbench -channels default,c $(BENCH_FLAGS)
+	$(RUN_ENV) $(MPIRUN) -n $(BENCH_RANKS) bin/chanbench -channels default,c -only ratio,latency,stall $(BENCH_FLAGS)
+	$(RUN_ENV) $(MPIRUN_PER_CORE) -n 2 bin/chanbench -only bandwidth $(BENCH_FLAGS)
 
 # msg/s against message size (4 ranks; the channel plain and with takers
 # that Recycle) and against ranks (64 B), drawn by examples/cmd/benchplot into docs/img/bench-$(MPI)-{size,ranks}.png; the

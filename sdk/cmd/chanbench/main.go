@@ -20,7 +20,9 @@
 // bandwidth: 1 MiB messages through a channel from rank 0 (its host) to
 // rank 1, read in place (Views) and copied out (All), against raw MPI_Put
 // + flush of 1 MiB from rank 1 into rank 0's window, the other ranks idle,
-// in rounds (lines starting BANDWIDTH; the last has the medians).
+// in rounds (lines starting BANDWIDTH; the last has the medians). `make
+// bench` runs it as bandwidth is measured (osu_put_bw): 2 ranks, one per
+// core (-only bandwidth under mpirun --bind-to core -n 2).
 //
 // stall: how long 200 put+take on rank 1 wait while the host computes,
 // with and without the host's progress goroutine.
