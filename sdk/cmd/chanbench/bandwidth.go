@@ -57,6 +57,11 @@ func medianRange(xs []float64) string {
 	return fmt.Sprintf("%.2fx (%.2f-%.2f)", s[len(s)/2], s[0], s[len(s)-1])
 }
 
+// warmups is how many untimed messages go before the timed ones, in the
+// raw runs and the channel's alike: enough to write each of places once
+// (the window's pages are then mapped), and at least 3.
+func warmups(places int) int { return max(3, places) }
+
 // rawPut is rank 1's bandwidth, in bytes/s, putting size bytes m times
 // into a window on rank 0 with MPI_Put + MPI_Win_flush.
 //
@@ -84,7 +89,7 @@ func rawPut(world *mpi.Communicator, size, m, places int, spread bool) (float64,
 			at, from := i%places*size, i%sources*size
 			return win.Put(0, at, buf[from:from+size])
 		}
-		for i := range 3 { // warm-up
+		for i := range warmups(places) {
 			if err := put(i); err != nil {
 				return err
 			}
@@ -103,7 +108,8 @@ func rawPut(world *mpi.Communicator, size, m, places int, spread bool) (float64,
 
 // channelBandwidth is the bytes/s of m messages of size bytes through a
 // channel of capacity slots hosted by rank 0 from rank 0 to rank 1, the
-// other ranks idle; each message's length and first and last elements are
+// other ranks idle, timed on rank 1 from the end of the warm-up messages
+// (warmups); each message's length and first and last elements are
 // checked. Rank 1 ranges over Views (read in place) or, without views,
 // over All, recycling each message's memory.
 func channelBandwidth(world *mpi.Communicator, size, m, capacity int, views bool) (float64, error) {
@@ -115,15 +121,15 @@ func channelBandwidth(world *mpi.Communicator, size, m, capacity int, views bool
 		return 0, err
 	}
 	var bw float64
+	warm := warmups(capacity)
 	err = idle(world, true, func() error {
 		elems := size / 8
-		t := time.Now()
 		if world.Rank() == 0 {
-			if err := ch.Claim(m); err != nil {
+			if err := ch.Claim(warm + m); err != nil {
 				return err
 			}
 			v := make([]float64, elems)
-			for i := range m {
+			for i := range warm + m {
 				v[0], v[elems-1] = float64(i), float64(i)
 				if err := ch.Put(ctx, v); err != nil {
 					return err
@@ -135,7 +141,7 @@ func channelBandwidth(world *mpi.Communicator, size, m, capacity int, views bool
 		if views {
 			msgs = ch.Views(ctx)
 		}
-		i := 0
+		i, t := 0, time.Now()
 		for v, err := range msgs {
 			if err != nil {
 				return err
@@ -146,10 +152,12 @@ func channelBandwidth(world *mpi.Communicator, size, m, capacity int, views bool
 			if !views {
 				ch.Recycle(v) // done with it: the next take reads into its memory
 			}
-			i++
+			if i++; i == warm {
+				t = time.Now() // every slot has been written once: the clock starts
+			}
 		}
-		if i != m {
-			return fmt.Errorf("bandwidth: %d of %d messages", i, m)
+		if i != warm+m {
+			return fmt.Errorf("bandwidth: %d of %d messages", i, warm+m)
 		}
 		bw = float64(size*m) / time.Since(t).Seconds()
 		return nil
