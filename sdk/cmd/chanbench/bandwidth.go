@@ -20,7 +20,7 @@ import (
 func bandwidth(world *mpi.Communicator, c config) error {
 	const mib = 1 << 20
 	ring := variant{}.options(mib).Capacity
-	var views, viewsPlaces, all []float64
+	var views, viewsPlaces, all, control []float64
 	for round := 1; round <= c.bwRounds; round++ {
 		raw, err := rawPut(world, mib, c.bwMsgs, 1, false)
 		if err != nil {
@@ -42,19 +42,52 @@ func bandwidth(world *mpi.Communicator, c config) error {
 		if err != nil {
 			return err
 		}
+		copyTime := localCopy(mib, c.bwCap)
 		views, viewsPlaces, all = append(views, vw/raw), append(viewsPlaces, vw/places), append(all, ch/raw)
-		say("BANDWIDTH round %d: raw MPI_Put+flush %.0f MB/s (the same 1 MiB each time), %.0f MB/s (from one buffer round %d places), %.0f MB/s (from %d buffers round %d places); channel Views (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw round %d places; channel All (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw from %d buffers\n",
-			round, raw/1e6, places/1e6, c.bwCap, spread/1e6, ring, ring, c.bwCap, vw/1e6, vw/raw, vw/places, c.bwCap, ring, ch/1e6, ch/raw, ch/spread, ring)
+		control = append(control, float64(copyTime)/float64(time.Microsecond))
+		say("BANDWIDTH round %d: raw MPI_Put+flush %.0f MB/s (the same 1 MiB each time), %.0f MB/s (from one buffer round %d places), %.0f MB/s (from %d buffers round %d places); channel Views (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw round %d places; channel All (capacity %d) %.0f MB/s = %.2fx raw, %.2fx raw from %d buffers; control: copy of 1 MiB round %d places of private memory %v\n",
+			round, raw/1e6, places/1e6, c.bwCap, spread/1e6, ring, ring, c.bwCap, vw/1e6, vw/raw, vw/places, c.bwCap, ring, ch/1e6, ch/raw, ch/spread, ring, c.bwCap, copyTime)
 	}
-	say("BANDWIDTH 1 MiB, rank 0 -> rank 1, %d rounds of %d messages: channel Views %s raw MPI_Put (target >= 0.7x), %s raw round its %d places; channel All %s raw\n",
-		c.bwRounds, c.bwMsgs, medianRange(views), medianRange(viewsPlaces), c.bwCap, medianRange(all))
+	say("BANDWIDTH 1 MiB, rank 0 -> rank 1, %d rounds of %d messages: channel Views %s raw MPI_Put (target >= 0.7x), %s raw round its %d places; channel All %s raw; control copy %s\n",
+		c.bwRounds, c.bwMsgs, medianRange(views), medianRange(viewsPlaces), c.bwCap, medianRange(all), microsRange(control))
 	return nil
+}
+
+// microsRange formats the median and range of xs µs, as "22.3 µs (21.9-25.0)".
+func microsRange(xs []float64) string {
+	lo, med, hi := spread(xs)
+	return fmt.Sprintf("%.1f µs (%.1f-%.1f)", med, lo, hi)
+}
+
+// localCopy is how long rank 0 takes, in the median of 200 copies, to
+// copy size bytes into one of places rotating places of its private
+// memory: the machine's own memory speed at the time of a round, which
+// other tenants of a shared host change from minute to minute (22 µs for
+// 1 MiB on a quiet test machine, 31-39 µs when it was loaded, session
+// 10). It runs after a round's runs, so none of them times it.
+func localCopy(size, places int) time.Duration {
+	if mpichan.Rank() != 0 {
+		return 0
+	}
+	src, dst := make([]byte, size), make([]byte, size*places)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	times := make([]time.Duration, 200)
+	for i := range times {
+		at := i % places * size
+		t := time.Now()
+		copy(dst[at:at+size], src)
+		times[i] = time.Since(t)
+	}
+	slices.Sort(times)
+	return times[len(times)/2].Round(100 * time.Nanosecond)
 }
 
 // medianRange formats the median and range of xs, as "0.75x (0.60-0.90)".
 func medianRange(xs []float64) string {
-	s := slices.Sorted(slices.Values(xs))
-	return fmt.Sprintf("%.2fx (%.2f-%.2f)", s[len(s)/2], s[0], s[len(s)-1])
+	lo, med, hi := spread(xs)
+	return fmt.Sprintf("%.2fx (%.2f-%.2f)", med, lo, hi)
 }
 
 // warmups is how many untimed messages go before the timed ones, in the

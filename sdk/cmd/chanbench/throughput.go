@@ -332,6 +332,7 @@ func compare(world *mpi.Communicator, label string, n, elems, reps int) ([]float
 	return meds, nil
 }
 
+// median is the middle of v (the upper one of an even count).
 func median(v []float64) float64 {
 	_, m, _ := spread(v)
 	return m
