@@ -11,9 +11,16 @@
 # ARGS (default below) are chanbench's flags. RANKS: the rank counts (2, 3:
 # one a host; 6: two a host).
 # Each chanbench run gets TIMEOUT seconds.
+#
+# 10,000 messages of 8 KiB a run, not 2,000: across the test hosts a run of
+# 2,000 lasted 40-400 ms, and one rank kept off the cores for 200-400 ms at
+# its end (seen with per-rank timestamps, session 11) set the run's time,
+# the farm's and the channel's alike; the runs' ratios then swung 0.3-5x
+# and a median of 5 fell either side of 1. docs/PERFORMANCE.md, "Summary
+# of session 11", has the two run lengths side by side.
 set -euo pipefail
 : "${MPICHAN_HOSTS:?run up.sh and set MPICHAN_HOSTS to its helpers directory}"
-ARGS=${ARGS:--only ratio,latency -n 10000 -nbig 2000 -reps 5 -rtt 200}
+ARGS=${ARGS:--only ratio,latency -n 10000 -nbig 10000 -reps 5 -rtt 200}
 RANKS=${RANKS:-2 3 6}
 TIMEOUT=${TIMEOUT:-600}
 doc=docs/PERFORMANCE.md
