@@ -54,7 +54,7 @@ func main() {
 	var c config
 	flag.IntVar(&c.n, "n", 20000, "messages of 8 float64 per ratio run")
 	// 20,000 messages of 8 KiB, as many as of 8 float64: a run of 2,000
-	// lasted 10-20 ms under MPICH on one node, less than the scheduler's
+	// lasted 9-40 ms under MPICH on one node, less than the scheduler's
 	// slices on 4 ranks on 2 cores, and its ratio measured the scheduler
 	// (docs/PERFORMANCE.md, "Summary of session 11").
 	flag.IntVar(&c.nbig, "nbig", 20000, "messages of 8 KiB per ratio run")

@@ -13,7 +13,7 @@
 # Each chanbench run gets TIMEOUT seconds.
 #
 # 10,000 messages of 8 KiB a run, not 2,000: across the test hosts a run of
-# 2,000 lasted 40-400 ms, and one rank kept off the cores for 200-400 ms at
+# 2,000 lasted 40-400 ms, and one rank kept off the cores for 200-500 ms at
 # its end (seen with per-rank timestamps, session 11) set the run's time,
 # the farm's and the channel's alike; the runs' ratios then swung 0.3-5x
 # and a median of 5 fell either side of 1. docs/PERFORMANCE.md, "Summary
