@@ -128,7 +128,7 @@ test-hosts:
 	$(HOSTS_ENV) MPI=$(MPI) $(CGO_FLAGS) bash sdk/mpitest/hosts/jobs.sh
 
 # chanbench on 2 test hosts under MPICH over TCP and Open MPI over UCX, in
-# one run; writes the bench-hosts section of docs/PERFORMANCE.md.
+# one run; writes the table to bin/bench-hosts.md and prints it.
 bench-hosts:
 	@bash sdk/mpitest/hosts/down.sh >/dev/null 2>&1; bash sdk/mpitest/hosts/up.sh
 	@trap 'bash sdk/mpitest/hosts/down.sh' EXIT; MPICHAN_HOSTS=$(HOSTS_DIR) bash sdk/mpitest/hosts/bench.sh
