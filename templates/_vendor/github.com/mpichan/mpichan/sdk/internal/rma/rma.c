@@ -399,8 +399,8 @@ int ring_put(ring_h h, int64_t k, char *buf, char *data, int64_t len, int64_t *o
 	/* The slots are always looked at, even when every frame was free at
 	 * the reservation: the tickets come in a later call, and meanwhile
 	 * other puts and takes may have gone round the ring while one message
-	 * stayed held, whose slot the new tickets can then reach (it skipped
-	 * the look, see docs/RELIABILITY.md, "Slot check"). */
+	 * stayed held, whose slot the new tickets can then reach (see
+	 * docs/RELIABILITY.md, "Slot check"). */
 	return write_frames(r, *ticket, k, buf, data, len, 1, &k);
 }
 
