@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # no-tracker-refs.sh: fails when a tracked file other than CHANGELOG.md
-# refers to a tracker issue number or a numbered work session. Docs and
+# (tracked, or new and not ignored) refers to a tracker issue number or a
+# numbered work session. Docs and
 # comments say how things are now; history lives in git and CHANGELOG.md.
 # Third-party modules vendored into templates/_vendor are upstream code,
 # embedded as they are (the SDK's own copy there is checked).
@@ -8,11 +9,11 @@
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 pattern='session [0-9]|issue #?[0-9]'
-hits=$(git ls-files -z |
+hits=$(git ls-files -z --cached --others --exclude-standard |
 	grep -zv -e '^CHANGELOG\.md$' |
 	grep -zv -E '^templates/_vendor/' |
 	xargs -0 grep -niE "$pattern" -- || true)
-sdkcopy=$(git ls-files -z templates/_vendor/github.com/mpichan |
+sdkcopy=$(git ls-files -z --cached --others --exclude-standard templates/_vendor/github.com/mpichan |
 	xargs -0 -r grep -niE "$pattern" -- || true)
 hits=$(printf '%s\n%s\n' "$hits" "$sdkcopy" | sed '/^$/d')
 if [ -n "$hits" ]; then
