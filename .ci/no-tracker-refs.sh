@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# no-tracker-refs.sh: fails when a tracked file other than CHANGELOG.md
-# (tracked, or new and not ignored) refers to a tracker issue number or a
-# numbered work session. Docs and
-# comments say how things are now; history lives in git and CHANGELOG.md.
+# no-tracker-refs.sh: fails when a file of the repository other than
+# CHANGELOG.md (tracked, or new and not ignored) refers to a tracker issue
+# number or a numbered work session. Docs and comments say how things are
+# now; history lives in git and CHANGELOG.md.
 # Third-party modules vendored into templates/_vendor are upstream code,
 # embedded as they are (the SDK's own copy there is checked).
 # Run from anywhere inside the repository.
