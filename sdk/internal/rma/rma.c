@@ -57,13 +57,22 @@ int rma_dup(MPI_Comm c, MPI_Comm *out) {
 }
 
 // rma_node splits c by node (MPI_Comm_split_type SHARED, ranks in c's
-// order): *node gets this rank's node, *one is set when that node holds
-// every rank of c, and *host_local is rank host's rank in *node, or -1 when
-// host is on another node.
-int rma_node(MPI_Comm c, int host, MPI_Comm *node, int *one, int *host_local) {
+// order), and each node further into parts virtual nodes when parts > 1
+// (world rank r in part r % parts): *node gets this rank's node, *one is
+// set when that node holds every rank of c, and *host_local is rank host's
+// rank in *node, or -1 when host is on another node.
+int rma_node(MPI_Comm c, int host, int parts, MPI_Comm *node, int *one, int *host_local) {
 	MPI_Group all, mine;
 	int n, size, rc = MPI_Comm_split_type(c, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, node);
 	if (rc != MPI_SUCCESS) return rc;
+	if (parts > 1) {
+		MPI_Comm shared = *node;
+		int world;
+		MPI_Comm_rank(MPI_COMM_WORLD, &world);
+		rc = MPI_Comm_split(shared, world % parts, 0, node); /* key 0: c's order */
+		MPI_Comm_free(&shared);
+		if (rc != MPI_SUCCESS) return rc;
+	}
 	MPI_Comm_set_errhandler(*node, MPI_ERRORS_RETURN);
 	MPI_Comm_size(*node, &n);
 	MPI_Comm_size(c, &size);

@@ -16,7 +16,7 @@ int rma_alloc_shared(MPI_Comm c, MPI_Aint size, int host, MPI_Win *w, void **bas
 int rma_poke(MPI_Win w, int self);
 int rma_allreduce(MPI_Comm c, int64_t *in, int64_t *out, int n, int max);
 int rma_dup(MPI_Comm c, MPI_Comm *out);
-int rma_node(MPI_Comm c, int host, MPI_Comm *node, int *one, int *host_local);
+int rma_node(MPI_Comm c, int host, int parts, MPI_Comm *node, int *one, int *host_local);
 int rma_comm_free(MPI_Comm *c);
 int rma_rank(MPI_Comm c, int *r);
 int rma_size(MPI_Comm c, int *s);
