@@ -41,9 +41,10 @@ func RunRelayedToo(t *testing.T, n int, body func(t *testing.T)) {
 	t.Run("relayed", func(t *testing.T) { RunNodes(t, n, relayNodes, body) })
 }
 
-// RunNodes is Run with the ranks acting as nodes separate nodes (world rank
-// r on node r mod nodes, MPICHAN_VIRTUAL_NODES), after the check that
-// channels hosted on rank 0 are relayed to the ranks off its node.
+// RunNodes is Run with the ranks acting as separate nodes, world rank r on
+// node r mod nodes (MPICHAN_VIRTUAL_NODES=nodes in the launch's
+// environment), after the check that a channel hosted on rank 0 is relayed
+// to exactly the ranks off its node.
 func RunNodes(t *testing.T, n, nodes int, body func(t *testing.T)) {
 	t.Helper()
 	want := strconv.Itoa(nodes)

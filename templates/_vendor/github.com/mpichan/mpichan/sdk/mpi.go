@@ -115,12 +115,13 @@ func checkWorld(size int) error {
 
 // Finalize shuts MPI down (MPI_Finalize) and returns MPI's error if that
 // fails. Call it from the goroutine that called Init (see Init); it undoes
-// Init's runtime.LockOSThread. It is collective: every rank calls it, and it waits for all of
-// them. Free every channel first; for a channel that was not freed,
-// Finalize stops the goroutines that call MPI for it in the background (a
-// host's progress poller: none may call MPI after MPI_Finalize) and frees
-// it, if every rank of the channel's communicator gets there within 10 s
-// and no operation on it is still running on this rank (finalize.go).
+// Init's runtime.LockOSThread. It is collective: every rank calls it, and
+// it waits for all of them. Free every channel first; for a channel that
+// was not freed, Finalize stops the goroutines that call MPI for it in the
+// background (a host's progress poller: none may call MPI after
+// MPI_Finalize) and frees it, if every rank of the channel's communicator
+// gets there within 10 s and no operation on it is still running on this
+// rank (finalize.go).
 // Without Init, or a second time, it does nothing and returns nil.
 func Finalize() error { return finalize(0) }
 
