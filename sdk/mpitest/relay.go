@@ -79,6 +79,7 @@ func relayInUse(t *testing.T, nodes int) {
 	if err := ch.Free(ctx); err != nil {
 		t.Fatalf("rank %d: Free: %v", rank, err)
 	}
+	t.Logf("rank %d: %d requests to the relay server of rank 0", rank, requests)
 	if relayed := rank%nodes != 0; (requests > 0) != relayed {
 		t.Fatalf("rank %d: %d requests to the relay server of rank 0; want some exactly on the ranks off its node (rank %% %d != 0)",
 			rank, requests, nodes)
