@@ -108,7 +108,7 @@ func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int, vie
 	}
 	takenOnce(t, counts)
 	st := ch.Stats()
-	t.Logf("rank %d: took %d, put %d, retries %d", rank, taken, st.Puts, st.Retries)
+	t.Logf("rank %d: took %d, put %d, retries %d, relay requests %d", rank, taken, st.Puts, st.Retries, st.Requests)
 }
 
 // TestFIFO: one producer and one consumer see messages in order: with
