@@ -5,7 +5,7 @@
 # come from pkg-config, so nobody types them; `eval "$(make -s env)"` puts
 # them in your shell for plain `go build` / `go test` (`MPI=mpich make -s env`
 # for MPICH). A program built with one MPI's header and another's library
-# stops before main with a message saying so (sdk/launcher.go).
+# fails in mpichan.Init with an error saying so (sdk/launcher.go).
 
 MPI ?= openmpi
 SHELL := /bin/bash
