@@ -3,10 +3,11 @@ package mpichan
 // FetchAddOnRank makes a raw fetch-and-add on the channel's window at target,
 // so that a test can provoke an error of MPI's own (a rank that is not there).
 func FetchAddOnRank[T any](c *Channel[T], target int) error {
-	if c.r.win == nil { // a relay client: a message to the rank instead
+	w, ok := c.r.t.(*window)
+	if !ok { // a relay client: a message to the rank instead
 		return c.r.comm.Send(target, 1, nil)
 	}
-	_, err := c.r.win.FetchAdd(target, 0, 0)
+	_, err := w.win.FetchAdd(target, 0, 0)
 	return err
 }
 

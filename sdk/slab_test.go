@@ -43,3 +43,20 @@ func TestSlab(t *testing.T) {
 		t.Fatalf("large buffer has %d bytes", len(b))
 	}
 }
+
+// A buffer given back at once is the next one cut; one given back after
+// another was cut is not.
+func TestSlabUnget(t *testing.T) {
+	var s slab
+	a := s.get(72)
+	s.unget(a)
+	if b := s.get(72); &b[0] != &a[0] {
+		t.Fatalf("buffer given back at once was not cut again")
+	}
+	c := s.get(72)
+	d := s.get(72)
+	s.unget(c)
+	if e := s.get(72); &e[0] == &c[0] || &e[0] == &d[0] {
+		t.Fatalf("buffer given back after another was cut was handed out again")
+	}
+}
