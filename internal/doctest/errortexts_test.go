@@ -151,9 +151,20 @@ func codeMessages(t *testing.T) []messagePattern {
 	return out
 }
 
+// printed reports whether text is one of msgs with its values filled in.
+func printed(msgs []messagePattern, text string) bool {
+	for _, m := range msgs {
+		if m.re.MatchString(text) || m.re.MatchString(text+"\n") { // Println, or a format ending in \n
+			return true
+		}
+	}
+	return false
+}
+
 // TestDocErrorTexts: every block of the documentation marked ```error
-// quotes a message that the code prints, word for word, with its run-time
-// values (numbers, names, wrapped errors) filled in.
+// quotes a message that the code prints (or one on each line), word for
+// word, with its run-time values (numbers, names, wrapped errors) filled
+// in.
 func TestDocErrorTexts(t *testing.T) {
 	msgs := codeMessages(t)
 	if len(msgs) == 0 {
@@ -171,15 +182,13 @@ func TestDocErrorTexts(t *testing.T) {
 			}
 			quoted++
 			text := strings.Join(b.Lines, "\n")
-			found := false
-			for _, m := range msgs {
-				if m.re.MatchString(text) || m.re.MatchString(text+"\n") { // Println, or a format ending in \n
-					found = true
-					break
-				}
+			if printed(msgs, text) {
+				continue
 			}
-			if !found {
-				t.Errorf("%s line %d: no message of the code reads\n%s", doc, b.Line, text)
+			for i, line := range b.Lines { // or several one-line messages
+				if !printed(msgs, line) {
+					t.Errorf("%s line %d: no message of the code reads\n%s", doc, b.Line+1+i, line)
+				}
 			}
 		}
 	}
