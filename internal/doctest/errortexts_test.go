@@ -170,27 +170,16 @@ func TestDocErrorTexts(t *testing.T) {
 	if len(msgs) == 0 {
 		t.Fatal("found no messages in the code")
 	}
-	quoted := 0
-	for doc := range docs(t) {
-		md, err := os.ReadFile(filepath.Join(repoRoot, doc))
-		if err != nil {
-			t.Fatal(err)
+	quoted := blocksOf(t, "error")
+	for _, b := range quoted {
+		if printed(msgs, strings.Join(b.Lines, "\n")) {
+			continue
 		}
-		for _, b := range Blocks(string(md)) {
-			if b.Lang != "error" {
-				continue
-			}
-			quoted++
-			text := strings.Join(b.Lines, "\n")
-			if printed(msgs, text) {
-				continue
-			}
-			for i, line := range b.Lines { // or several one-line messages
-				if !printed(msgs, line) {
-					t.Errorf("%s line %d: no message of the code reads\n%s", doc, b.Line+1+i, line)
-				}
+		for i, line := range b.Lines { // or several one-line messages
+			if !printed(msgs, line) {
+				t.Errorf("%s line %d: no message of the code reads\n%s", b.Doc, b.Line+1+i, line)
 			}
 		}
 	}
-	t.Logf("%d quoted messages checked against %d messages of the code", quoted, len(msgs))
+	t.Logf("%d quoted messages checked against %d messages of the code", len(quoted), len(msgs))
 }

@@ -12,6 +12,31 @@ import (
 	"time"
 )
 
+// docBlock is a fenced block and the document it is in.
+type docBlock struct {
+	Doc string
+	Block
+}
+
+// blocksOf returns the blocks of the documentation (the documents that
+// docs lists) whose info string is lang.
+func blocksOf(t *testing.T, lang string) []docBlock {
+	t.Helper()
+	var out []docBlock
+	for doc := range docs(t) {
+		md, err := os.ReadFile(filepath.Join(repoRoot, doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range Blocks(string(md)) {
+			if b.Lang == lang {
+				out = append(out, docBlock{doc, b})
+			}
+		}
+	}
+	return out
+}
+
 // goPrograms returns the Go blocks of docs/*.md and the examples'
 // READMEs, each named by its document and line (README.md's program is
 // TestReadmeProgram's). Every one must be a complete, gofmt-formatted
@@ -19,32 +44,23 @@ import (
 func goPrograms(t *testing.T) map[string]string {
 	t.Helper()
 	progs := map[string]string{}
-	for doc := range docs(t) {
-		if doc == "README.md" {
+	for _, b := range blocksOf(t, "go") {
+		if b.Doc == "README.md" {
 			continue
 		}
-		md, err := os.ReadFile(filepath.Join(repoRoot, doc))
-		if err != nil {
-			t.Fatal(err)
+		where := fmt.Sprintf("%s line %d", b.Doc, b.Line)
+		src := strings.Join(b.Lines, "\n") + "\n"
+		if !strings.HasPrefix(src, "package main\n") {
+			t.Errorf("%s: a Go block must be a complete program, starting with \"package main\"", where)
+			continue
 		}
-		for _, b := range Blocks(string(md)) {
-			if b.Lang != "go" {
-				continue
-			}
-			where := fmt.Sprintf("%s line %d", doc, b.Line)
-			src := strings.Join(b.Lines, "\n") + "\n"
-			if !strings.HasPrefix(src, "package main\n") {
-				t.Errorf("%s: a Go block must be a complete program, starting with \"package main\"", where)
-				continue
-			}
-			if formatted, err := format.Source([]byte(src)); err != nil {
-				t.Errorf("%s: %v", where, err)
-				continue
-			} else if string(formatted) != src {
-				t.Errorf("%s: not gofmt-formatted; gofmt gives:\n%s", where, formatted)
-			}
-			progs[strings.NewReplacer("/", "_", ".", "_").Replace(doc)+fmt.Sprintf("_line%d", b.Line)] = src
+		if formatted, err := format.Source([]byte(src)); err != nil {
+			t.Errorf("%s: %v", where, err)
+			continue
+		} else if string(formatted) != src {
+			t.Errorf("%s: not gofmt-formatted; gofmt gives:\n%s", where, formatted)
 		}
+		progs[strings.NewReplacer("/", "_", ".", "_").Replace(b.Doc)+fmt.Sprintf("_line%d", b.Line)] = src
 	}
 	return progs
 }
