@@ -31,7 +31,7 @@ RUN_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_opa
 APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck spin gcc
 MODULES := ./sdk ./examples .
 
-.PHONY: demo test check setup env build vet test-mpi test-race test-slurm test-hosts test-model soak bench bench-hosts bench-plot templates clean
+.PHONY: demo test check setup env bundle build install vet test-mpi test-race test-slurm test-hosts test-model soak bench bench-hosts bench-plot templates clean
 
 demo: setup
 	@$(MAKE) --no-print-directory MPI=$(MPI) _demo
@@ -74,12 +74,26 @@ env:
 	@printf 'export CGO_CFLAGS=%q CGO_LDFLAGS=%q\n' "$$(echo $$(pkg-config --cflags $(PKG)))" "$$(echo $$(pkg-config --libs $(PKG)))"
 	@echo export $(RUN_ENV)
 
-build:
+# The module bundle mpichan-init embeds so that the projects it makes build
+# offline (templates/_bundle, ignored by git): the templates made from
+# examples/ and every module they need, the SDK among them, from the module
+# cache (downloaded first when missing). Rewritten only when it changed.
+bundle:
+	@for m in ./sdk ./examples; do (cd $$m && GOWORK=off go mod download); done
+	go generate ./templates
+
+# Every module, and the CLI with its bundle at bin/mpichan-init.
+build: bundle
 	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go build ./...) || exit 1; done
+	go build -o bin/mpichan-init ./cmd/mpichan-init
+
+# mpichan-init, with its bundle, into $(go env GOPATH)/bin (or GOBIN).
+install: bundle
+	go install ./cmd/mpichan-init
 
 # gofmt, goimports, go vet and staticcheck on every module and on a project
 # made from every template (tool versions: the `tool` lines of go.mod).
-vet:
+vet: bundle
 	$(CGO_FLAGS) bash .ci/vet.sh
 
 # Single-process parts under the race detector (multi-rank tests skip in -short).
@@ -87,14 +101,14 @@ test-race:
 	cd sdk && $(CGO_FLAGS) go test -race -short -count=1 ./...
 
 # Everything, multi-rank tests included (they start mpirun themselves).
-test-mpi:
+test-mpi: bundle
 	@echo "== go test ($(MPI))"
 	for m in $(MODULES); do (cd $$m && [ -z "$$(go list ./... 2>/dev/null)" ] || $(CGO_FLAGS) go test -count=1 -timeout 40m ./...) || exit 1; done
 
 # A real Slurm cluster on 3 test hosts (network namespaces; installs slurm-wlm
 # and munge if missing), mpichan-init's generated 3-node job submitted to it
 # under both MPIs and both launchers, daemons stopped by PID, hosts removed.
-test-slurm:
+test-slurm: bundle
 	@echo "== real Slurm"
 	$(CGO_FLAGS) bash slurm/test.sh
 
@@ -126,7 +140,7 @@ HOSTS_DIR := /tmp/mpichan-hosts
 HOSTS_ENV = MPICHAN_HOSTS=$(HOSTS_DIR) MPICHAN_TEST_TIMEOUT=10m
 HOSTS_TESTS := ^(TestExactlyOnce|TestFIFO|TestClaims|TestBadInput|TestHostBusy|TestLoopStopKeepsMessages|TestAllPerLoopError|TestOneSidedComponents|TestRefusedAcrossHosts)$$
 HOSTS_REMOTES ?= default rma
-test-hosts:
+test-hosts: bundle
 	@echo "== across 3 test hosts ($(MPI))"
 	@bash sdk/mpitest/hosts/down.sh >/dev/null 2>&1; bash sdk/mpitest/hosts/up.sh
 	@trap 'bash sdk/mpitest/hosts/down.sh' EXIT; set -e; \
@@ -146,9 +160,8 @@ bench-hosts:
 	@bash sdk/mpitest/hosts/down.sh >/dev/null 2>&1; bash sdk/mpitest/hosts/up.sh
 	@trap 'bash sdk/mpitest/hosts/down.sh' EXIT; MPICHAN_HOSTS=$(HOSTS_DIR) bash sdk/mpitest/hosts/bench.sh
 
-# Re-copy examples/ into templates/ after changing an example.
-templates:
-	go generate ./templates
+# The old name of bundle.
+templates: bundle
 
 # The channel beside the two-sided farm, same binary, same run (ratios,
 # latency, stall), with a second channel whose takers Recycle; then 1 MiB

@@ -21,6 +21,9 @@ func listAction(c *cli.Context) error {
 	for _, t := range templates.List() {
 		fmt.Fprintf(c.App.Writer, "%-12s %s\n", t.Name, t.Description)
 	}
+	if !templates.HasBundle() {
+		fmt.Fprintln(c.App.ErrWriter, "mpichan-init: "+templates.NoBundle)
+	}
 	return nil
 }
 

@@ -24,9 +24,10 @@ func newCommand() *cli.Command {
 		Usage:     "create a job project in directory NAME (parent directories are created)",
 		ArgsUsage: "NAME",
 		Description: "Flags may come before or after NAME. Without --sdk-path or --sdk-version the project\n" +
-			"carries the SDK " + templates.SDKVersion + " and every module it needs in vendor/, so it builds offline.",
+			"carries the SDK " + templates.SDKVersion + " and every module it needs in vendor/, so it builds offline\n" +
+			"(from the module bundle of a binary made by `make build`).",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "template", Aliases: []string{"t"}, Value: "minimal", Usage: "built-in template (see list), a local directory or .tar.gz/.zip, or an https:// URL of one"},
+			&cli.StringFlag{Name: "template", Aliases: []string{"t"}, Value: "minimal", Usage: "built-in template (see list), a local template directory or .tar.gz/.zip, an https:// URL of one, or a Go program directory such as examples/sweep"},
 			&cli.StringFlag{Name: "module", Aliases: []string{"m"}, Usage: "Go module path (default: NAME)"},
 			&cli.StringFlag{Name: "mpi", Value: "openmpi", Usage: "MPI library the project builds against: openmpi or mpich (make build MPI_PC=... changes it later)"},
 			&cli.IntFlag{Name: "nodes", Value: 1, Usage: "Slurm nodes"},
@@ -57,6 +58,7 @@ type Params struct {
 	Name          string // project and binary name
 	Module        string // Go module path
 	Template      string // template name, path or URL
+	Like          string // the built-in template the project is made like: Template, or the one whose modules a Go program directory gets
 	MPIPC         string // pkg-config package of the MPI library
 	SrunMPI       string // srun --mpi plugin for that library
 	Nodes         int
@@ -220,12 +222,16 @@ func newAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	files, err := render(src, p)
+	p.Like = src.like
+	if p.Vendored && src.noModules != nil {
+		return src.noModules
+	}
+	files, err := render(src.files, p)
 	if err != nil {
 		return err
 	}
-	if p.Vendored && builtin(p.Template) {
-		vendor, err := vendorFiles(p.Template)
+	if p.Vendored && src.modules != "" {
+		vendor, err := vendorFiles(src.modules)
 		if err != nil {
 			return err
 		}

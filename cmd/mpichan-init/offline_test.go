@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,26 +37,43 @@ func needMPI(t *testing.T) {
 	}
 }
 
-// TestNewBuildsOffline: `new myjob` with no flags,
-// then make build && make run, with GOFLAGS=-mod=mod GOPROXY=off and an
-// empty module cache.
+// TestNewBuildsOffline: a project of every template, made with no flags,
+// builds with make build and prints its result under mpirun -n 3, with
+// GOFLAGS=-mod=mod GOPROXY=off and an empty module cache: the module bundle
+// the binary embeds is all it needs. So does one made from the Go program
+// examples/montecarlo with `make run NP=2`.
 func TestNewBuildsOffline(t *testing.T) {
 	needMPI(t)
-	dir := filepath.Join(t.TempDir(), "myjob")
-	if out, err := runCLI(t, "new", dir); err != nil {
-		t.Fatalf("new: %v\n%s", err, out)
+	for name, tr := range templateRuns {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "myjob")
+			if out, err := runCLI(t, "new", "-t", name, dir); err != nil {
+				t.Fatalf("new: %v\n%s", err, out)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+			defer cancel()
+			env := append(offlineEnv(t), "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", "OMPI_MCA_opal_signal=")
+			run(t, ctx, dir, env, "make", "build")
+			args := append([]string{"--oversubscribe", "--bind-to", "none", "-n", "3", "./myjob"}, tr.args...)
+			if out := run(t, ctx, dir, env, "mpirun", args...); !regexp.MustCompile(tr.want).MatchString(out) {
+				t.Errorf("output lacks %q:\n%s", tr.want, out)
+			}
+			if strings.Contains(run(t, ctx, dir, env, "make", "-n", "build"), "tidy") {
+				t.Error("make build runs go mod tidy")
+			}
+		})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	env := offlineEnv(t)
-	run(t, ctx, dir, env, "make", "build")
-	out := run(t, ctx, dir, env, "make", "run", "NP=2")
-	if !strings.Contains(out, "result: sum=333833500 want=333833500 tasks=1000 world_size=2") {
-		t.Errorf("make run:\n%s", out)
-	}
-	if strings.Contains(run(t, ctx, dir, env, "make", "-n", "build"), "tidy") {
-		t.Error("make build runs go mod tidy")
-	}
+	t.Run("examples/montecarlo", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "mymc")
+		if out, err := runCLI(t, "new", "--template", "../../examples/montecarlo", dir); err != nil {
+			t.Fatalf("new: %v\n%s", err, out)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+		defer cancel()
+		if out := run(t, ctx, dir, offlineEnv(t), "make", "run", "NP=2"); !strings.Contains(out, "tasks on 2 ranks") {
+			t.Errorf("make run NP=2:\n%s", out)
+		}
+	})
 }
 
 // TestContainerRecipes: for every template, copy

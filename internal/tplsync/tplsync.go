@@ -1,8 +1,9 @@
-// Package tplsync makes mpichan-init's built-in templates from the
-// repository: the Go files of the templates made from examples/, and for
-// every template its go.mod, go.sum and vendor/modules.txt, plus the union
-// of the vendored module files (the SDK included) that generated projects
-// carry, so that they build offline. Run it with `go generate ./templates`.
+// Package tplsync makes mpichan-init's module bundle (templates/_bundle,
+// ignored by git) from the repository: the Go files and description of the
+// templates made from examples/, and for every template its go.mod, go.sum
+// and vendor/modules.txt, plus the union of the vendored module files (the
+// SDK included) that generated projects carry, so that they build offline.
+// `go generate ./templates` runs it; `make build` runs that.
 package tplsync
 
 import (
@@ -21,24 +22,61 @@ import (
 type Dirs struct {
 	Examples  string // examples/ (its go.mod and go.sum give the versions)
 	SDK       string // sdk/, vendored into every template
-	Templates string // templates/, written
+	Templates string // templates/, whose hand-written templates are read
+	Out       string // the bundle directory, written
 }
 
-// Sync writes the generated parts of every template into d.Templates. It
-// returns what it skipped and why.
-func Sync(d Dirs) (skipped []string, err error) {
+// Sync makes the bundle and puts it at d.Out in one rename, or leaves d.Out
+// as it is when it is already current (changed is false then). It returns
+// what it skipped and why.
+func Sync(d Dirs) (skipped []string, changed bool, err error) {
+	next, old := d.Out+".new", d.Out+".old"
+	for _, dir := range []string{next, old} { // left by an interrupted run
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, false, err
+		}
+	}
+	if skipped, err = Make(d, next); err != nil {
+		os.RemoveAll(next)
+		return nil, false, err
+	}
+	diff, err := Diff(next, d.Out)
+	if err != nil || len(diff) == 0 {
+		return skipped, false, firstErr(err, os.RemoveAll(next))
+	}
+	if err := os.Rename(d.Out, old); err != nil && !os.IsNotExist(err) {
+		return nil, false, firstErr(err, os.RemoveAll(next))
+	}
+	if err := os.Rename(next, d.Out); err != nil {
+		return nil, false, err
+	}
+	return skipped, true, os.RemoveAll(old)
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Make writes the bundle into dir, which it creates.
+func Make(d Dirs, dir string) (skipped []string, err error) {
 	union := map[string][]byte{}
 	for _, name := range templateNames(d.Templates) {
 		src, desc, err := Expected(d.Examples, name)
 		if err != nil {
 			return nil, err
 		}
+		out := filepath.Join(dir, templates.Templates, name)
 		if _, fromExample := templates.FromExamples[name]; fromExample {
 			if src == nil {
 				skipped = append(skipped, name+": "+desc)
 				continue
 			}
-			if err := writeGoFiles(filepath.Join(d.Templates, name), src, desc); err != nil {
+			if err := writeGoFiles(out, src, desc); err != nil {
 				return nil, err
 			}
 		} else if src, err = ownGoFiles(filepath.Join(d.Templates, name)); err != nil {
@@ -48,12 +86,15 @@ func Sync(d Dirs) (skipped []string, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return nil, err
+		}
 		for file, data := range map[string][]byte{
 			"go.mod.tmpl":        mod.GoMod,
 			"go.sum.raw":         mod.GoSum,
 			templates.ModulesTxt: mod.ModulesTxt,
 		} {
-			if err := os.WriteFile(filepath.Join(d.Templates, name, file), data, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(out, file), data, 0o644); err != nil {
 				return nil, err
 			}
 		}
@@ -61,11 +102,11 @@ func Sync(d Dirs) (skipped []string, err error) {
 			union[p] = data
 		}
 	}
-	return skipped, writeUnion(filepath.Join(d.Templates, templates.VendorDir), union)
+	return skipped, writeUnion(filepath.Join(dir, templates.Vendor), union)
 }
 
-// templateNames lists the templates: the directories of d with a
-// template.txt, and the ones made from examples.
+// templateNames lists the templates: the hand-written directories of dir
+// with a template.txt, and the ones made from examples.
 func templateNames(dir string) []string {
 	seen := map[string]bool{}
 	for name := range templates.FromExamples {
@@ -83,14 +124,9 @@ func templateNames(dir string) []string {
 	return out
 }
 
-// writeGoFiles replaces the Go files of a template made from an example.
+// writeGoFiles writes the Go files and description of a template made
+// from an example.
 func writeGoFiles(dir string, want map[string][]byte, desc string) error {
-	old, _ := filepath.Glob(filepath.Join(dir, "*.go.raw"))
-	for _, f := range old {
-		if err := os.Remove(f); err != nil {
-			return err
-		}
-	}
 	for file, data := range want {
 		p := filepath.Join(dir, file)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -1,74 +1,63 @@
 package tplsync
 
 import (
-	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-// tree maps every file under dir to its content.
-func tree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	m := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		m[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+// bundle is the module bundle the tests of this repository embed.
+const bundle = "../../templates/_bundle"
 
-// TestSyncIsCurrent fails when the templates differ from what
-// `go generate ./templates` makes now: an example, the SDK or a module
-// version changed since. It runs the generator into a copy of templates/
+// TestBundleIsCurrent fails when the module bundle differs from what
+// `go generate ./templates` makes now (an example, the SDK or a module
+// version changed since), or is missing. It makes the bundle afresh
 // (offline, from the module cache) and compares every file.
-func TestSyncIsCurrent(t *testing.T) {
+func TestBundleIsCurrent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: runs go mod tidy and go mod vendor per template")
 	}
-	have := tree(t, "../../templates")
-	tmp := t.TempDir()
-	for p, b := range have {
-		f := filepath.Join(tmp, filepath.FromSlash(p))
-		os.MkdirAll(filepath.Dir(f), 0o755)
-		os.WriteFile(f, b, 0o644)
+	if _, err := os.Stat(bundle); err != nil {
+		t.Fatalf("no module bundle (%v): run `make build` (or go generate ./templates)", err)
 	}
-	skipped, err := Sync(Dirs{Examples: "../../examples", SDK: "../../sdk", Templates: tmp})
+	fresh := filepath.Join(t.TempDir(), "bundle")
+	skipped, err := Make(Dirs{Examples: "../../examples", SDK: "../../sdk", Templates: "../../templates"}, fresh)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range skipped {
 		t.Logf("skipped %s", s)
 	}
-	want := tree(t, tmp)
-	n := 0
-	for p, b := range want {
-		if !bytes.Equal(have[p], b) {
-			n++
-			if n <= 10 {
-				t.Errorf("templates/%s is not what the generator makes now", p)
-			}
-		}
+	diff, err := Diff(bundle, fresh)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for p := range have {
-		if _, ok := want[p]; !ok {
-			n++
-			if n <= 10 {
-				t.Errorf("templates/%s should not exist any more", p)
-			}
+	for i, p := range diff {
+		if i == 10 {
+			break
 		}
+		t.Errorf("templates/_bundle/%s is not what the generator makes now", p)
 	}
-	if n > 0 {
-		t.Errorf("%d file(s) differ: run go generate ./templates", n)
+	if len(diff) > 0 {
+		t.Errorf("%d file(s) differ: run `make build` (or go generate ./templates)", len(diff))
+	}
+}
+
+// TestSyncKeepsCurrent: Sync writes a missing bundle, then leaves a current
+// one alone, and the two runs make the same tree.
+func TestSyncKeepsCurrent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: runs go mod tidy and go mod vendor per template")
+	}
+	d := Dirs{Examples: "../../examples", SDK: "../../sdk", Templates: "../../templates", Out: filepath.Join(t.TempDir(), "b")}
+	if _, changed, err := Sync(d); err != nil || !changed {
+		t.Fatalf("first Sync: changed %v, %v", changed, err)
+	}
+	if _, changed, err := Sync(d); err != nil || changed {
+		t.Errorf("second Sync: changed %v, %v", changed, err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(d.Out)); len(ents) != 1 {
+		t.Errorf("Sync left %d entries beside the bundle, want only it", len(ents))
 	}
 }
 

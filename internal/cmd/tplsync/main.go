@@ -1,5 +1,5 @@
-// Command tplsync makes the generated parts of mpichan-init's templates
-// (see package tplsync); run it with `go generate ./templates`.
+// Command tplsync makes mpichan-init's module bundle (see package tplsync);
+// `go generate ./templates` runs it, and `make build` runs that.
 package main
 
 import (
@@ -14,14 +14,18 @@ func main() {
 	var d tplsync.Dirs
 	flag.StringVar(&d.Examples, "examples", "../examples", "examples directory")
 	flag.StringVar(&d.SDK, "sdk", "../sdk", "SDK directory")
-	flag.StringVar(&d.Templates, "templates", ".", "templates directory")
+	flag.StringVar(&d.Templates, "templates", ".", "templates directory (hand-written templates)")
+	flag.StringVar(&d.Out, "out", "_bundle", "bundle directory, written")
 	flag.Parse()
-	skipped, err := tplsync.Sync(d)
+	skipped, changed, err := tplsync.Sync(d)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tplsync:", err)
 		os.Exit(1)
 	}
 	for _, s := range skipped {
 		fmt.Fprintln(os.Stderr, "tplsync: skipped", s)
+	}
+	if changed {
+		fmt.Println("tplsync: wrote the module bundle", d.Out)
 	}
 }
