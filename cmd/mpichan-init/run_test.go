@@ -62,22 +62,33 @@ var defaultRuns = map[string]defaultRun{
 
 // fakeSlurm writes stand-ins for sbatch and srun into a directory and
 // returns it. sbatch runs the batch script at once as a 2-task job in the
-// environment --export gives it, or, with SBATCH_QUEUE set, writes the
-// command to that file, to be run later (a job waiting in the queue). srun
-// starts the ranks with the local launcher of the MPI its --mpi names.
+// environment --export gives it (with --array=LO-HI, once per task, its
+// output on stderr; --parsable prints the job id alone), or, with
+// SBATCH_QUEUE set, writes the command to that file, to be run later (a
+// job waiting in the queue). srun starts the ranks with the local launcher
+// of the MPI its --mpi names.
 func fakeSlurm(t *testing.T) string {
 	t.Helper()
 	bin := t.TempDir()
 	sbatch := `#!/bin/bash
 set -euo pipefail
-exports=()
+exports=() array= parsable=
 while [[ $1 == -* ]]; do
-  case $1 in --export=*) IFS=, read -ra kv <<< "${1#--export=}"; for e in "${kv[@]}"; do [[ $e == *=* ]] && exports+=("$e"); done ;; esac
+  case $1 in
+    --export=*) IFS=, read -ra kv <<< "${1#--export=}"; for e in "${kv[@]}"; do [[ $e == *=* ]] && exports+=("$e"); done ;;
+    --array=*) array=${1#--array=} ;;
+    --parsable) parsable=1 ;;
+  esac
   shift
 done
 cmd=(env "${exports[@]}" SLURM_NTASKS=2 SLURM_JOB_NUM_NODES=1 SLURM_SUBMIT_DIR="$PWD" bash "$@")
 if [ -n "${SBATCH_QUEUE:-}" ]; then printf '%q ' "${cmd[@]}" > "$SBATCH_QUEUE"; echo "Submitted batch job 1"; exit 0; fi
-exec "${cmd[@]}"
+if [ -z "$array" ]; then exec "${cmd[@]}"; fi
+lo=${array%-*} hi=${array#*-}
+for ((i = lo; i <= hi; i++)); do
+  SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=$lo SLURM_ARRAY_TASK_COUNT=$((hi - lo + 1)) "${cmd[@]}" >&2
+done
+if [ -n "$parsable" ]; then echo 7; else echo "Submitted batch job 7"; fi
 `
 	srun := `#!/bin/bash
 mpi=${1#--mpi=}; shift
@@ -243,5 +254,38 @@ func TestSubmitRunsItsCopy(t *testing.T) {
 	}
 	if n, _ := filepath.Glob(filepath.Join(dir, ".submitted", "*", "job")); len(n) != 1 {
 		t.Errorf("copies of the binary: %v, want one", n)
+	}
+}
+
+// TestSubmitArray: in a sweep project, make submit-array PARTS=2 submits
+// slurm/array.sbatch as a job array of 2 parts and then the merge job
+// (sbatch and srun stand-ins, which run them in turn): each part computes
+// its half of the grid, and the merge writes the whole CSV and the plot.
+func TestSubmitArray(t *testing.T) {
+	needMPI(t)
+	dir := filepath.Join(t.TempDir(), "sweepjob")
+	if out, err := runCLI(t, "new", "-t", "sweep", dir); err != nil {
+		t.Fatalf("new: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	env := append(offlineEnv(t), "PATH="+fakeSlurm(t)+":"+os.Getenv("PATH"))
+	out := run(t, ctx, dir, env, "make", "submit-array", "PARTS=2", "ARGS=-damping 0.1:1:3 -omega 0.2:3:11 -progress off")
+	for _, want := range []string{
+		"sweepjob: part 0/2: 17 points computed into sweep-part0of2.csv",
+		"sweepjob: part 1/2: 16 points computed into sweep-part1of2.csv",
+		"--dependency=afterok:7 ",
+		"sweepjob: merged 2 part files into sweep.csv (33 points), plot in sweep.svg",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("make submit-array: output lacks %q:\n%s", want, out)
+		}
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, "sweep.csv"))
+	if n := strings.Count(string(csv), "\n"); err != nil || n != 1+3*11 {
+		t.Errorf("sweep.csv: %v, %d lines; want a header and 33 rows", err, n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep.svg")); err != nil {
+		t.Errorf("no plot: %v", err)
 	}
 }
