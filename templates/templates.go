@@ -132,8 +132,8 @@ func Dirs(name string) []string {
 	if !HasBundle() {
 		out = append(out, Plain)
 	}
-	if _, err := fs.Stat(files, path.Join(name, Meta)); err == nil {
-		out = append(out, name)
+	if st, err := fs.Stat(files, name); err == nil && st.IsDir() {
+		out = append(out, name) // hand-written files, such as sweep's slurm/array.sbatch
 	}
 	if HasBundle() {
 		out = append(out, path.Join(Bundle, Templates, name))

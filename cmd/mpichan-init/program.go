@@ -69,6 +69,12 @@ func programSource(dir string) (source, error) {
 			modFiles = append(modFiles, f)
 		}
 	}
+	if src.like != "" { // the built-in template's hand-written files, such as sweep's slurm/array.sbatch
+		extra, err := generate.FromFS(templates.FS, src.like, templates.Meta, templates.ModulesTxt)
+		if err == nil {
+			files = generate.Overlay(files, extra)
+		}
+	}
 	src.files = generate.Overlay(generate.Overlay(files, modFiles), own)
 	return src, nil
 }

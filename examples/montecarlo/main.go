@@ -20,6 +20,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"path/filepath"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
@@ -30,6 +31,10 @@ import (
 const about = `Prices a European call option by Monte Carlo on every rank and compares the
 price with the Black-Scholes formula. The result is bit-identical whatever
 the number of ranks.`
+
+// progName is the program's name as it was run (a project made from this
+// example has its own): usage, errors and messages use it.
+var progName = filepath.Base(os.Args[0])
 
 // config is the command line.
 type config struct {
@@ -43,7 +48,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	fs := flag.NewFlagSet("montecarlo", flag.ContinueOnError)
+	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.Float64Var(&cfg.option.Spot, "spot", 100, "stock price today")
 	fs.Float64Var(&cfg.option.Strike, "strike", 110, "strike price")
 	fs.Float64Var(&cfg.option.Rate, "rate", 0.05, "risk-free interest rate (continuously compounded, per year)")
@@ -58,9 +63,10 @@ func main() {
 		cfg.progress = *progress
 		return cfg.check()
 	})
-	jobkit.Main("montecarlo", func(ctx context.Context) error { return run(ctx, cfg) })
+	jobkit.Main(progName, func(ctx context.Context) error { return run(ctx, cfg) })
 }
 
+// check is where the command line is validated, before MPI starts.
 func (c config) check() error {
 	switch {
 	case c.tasks < 1 || c.tasks > 1<<30:
@@ -116,7 +122,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], result
 	g.Go(func() error { return work(ctx, cfg, tasks, results) })
 	perTask := make([]taskResult, cfg.tasks)
 	g.Go(func() error {
-		bar := jobkit.NewProgress(cfg.progress, "montecarlo", "tasks", int64(cfg.tasks))
+		bar := jobkit.NewProgress(cfg.progress, progName, "tasks", int64(cfg.tasks))
 		defer bar.Finish()
 		for r, err := range results.All(ctx) {
 			if err != nil {

@@ -118,6 +118,6 @@ func mergeParts(cfg config) error {
 	if err := drawPlot(cfg, rows); err != nil {
 		return err
 	}
-	fmt.Printf("sweep: merged %d part files into %s (%d points), plot in %s\n", len(files), cfg.out, len(pts), cfg.plot)
+	fmt.Printf("%s: merged %d part files into %s (%d points), plot in %s\n", progName, len(files), cfg.out, len(pts), cfg.plot)
 	return nil
 }

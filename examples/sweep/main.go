@@ -35,6 +35,10 @@ damping and drive frequency omega: simulates each point (RK4) and compares the
 steady-state amplitude with its closed form. Writes a CSV file and a plot.
 Rerun with the same -out to resume a stopped sweep.`
 
+// progName is the program's name as it was run (a project made from this
+// example has its own): usage, errors and messages use it.
+var progName = filepath.Base(os.Args[0])
+
 // config is the command line.
 type config struct {
 	damping, omega span
@@ -49,7 +53,7 @@ type config struct {
 
 func main() {
 	cfg := config{damping: span{0.1, 1, 10}, omega: span{0.2, 3, 141}, size: defaultSize()}
-	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.Var(&cfg.damping, "damping", "damping values, `min:max:n`")
 	fs.Var(&cfg.omega, "omega", "drive frequencies, `min:max:n` (the natural frequency is 1)")
 	fs.StringVar(&cfg.out, "out", "sweep.csv", "CSV `file`; if it exists, its points are not computed again")
@@ -66,7 +70,7 @@ func main() {
 	if cfg.merge {
 		if jobkit.LauncherRank() == 0 {
 			if err := mergeParts(cfg); err != nil {
-				fmt.Fprintln(os.Stderr, "sweep:", err)
+				fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
 				os.Exit(1)
 			}
 		}
@@ -78,14 +82,15 @@ func main() {
 	rows, done, err := readCSV(cfg.out, pts)
 	if err != nil {
 		if jobkit.LauncherRank() == 0 {
-			fmt.Fprintln(os.Stderr, "sweep:", err)
+			fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
 		}
 		os.Exit(1)
 	}
 
-	jobkit.Main("sweep", func(ctx context.Context) error { return run(ctx, cfg, rows, done) })
+	jobkit.Main(progName, func(ctx context.Context) error { return run(ctx, cfg, rows, done) })
 }
 
+// check is where the command line is validated, before MPI starts.
 func (c *config) check() error {
 	if c.damping.n*c.omega.n > 1_000_000 {
 		return fmt.Errorf("%d points: at most 1000000", c.damping.n*c.omega.n)
@@ -156,7 +161,7 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 		}
 	}
 	if len(todo) < mine {
-		fmt.Printf("sweep: resuming %s: %d of %d points already done\n", cfg.out, mine-len(todo), mine)
+		fmt.Printf("%s: resuming %s: %d of %d points already done\n", progName, cfg.out, mine-len(todo), mine)
 	}
 	if err := errors.Join(tasks.Claim(len(todo)), results.Claim(len(todo))); err != nil {
 		return err
@@ -169,7 +174,7 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	g.Go(func() error { return work(ctx, tasks, results) })
 	g.Go(func() error {
 		saved := time.Now()
-		bar := jobkit.NewProgress(cfg.progress, "sweep", "points", int64(len(todo)))
+		bar := jobkit.NewProgress(cfg.progress, progName, "points", int64(len(todo)))
 		defer bar.Finish()
 		for r, err := range results.All(ctx) {
 			if err != nil {
@@ -196,8 +201,8 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 		return err
 	}
 	if cfg.part.n > 1 {
-		fmt.Printf("sweep: part %v: %d points computed into %s on %d ranks in %.2fs; when all parts are done: sweep -merge -out %s\n",
-			&cfg.part, len(todo), cfg.out, mpichan.Size(), time.Since(start).Seconds(), cfg.merged)
+		fmt.Printf("%s: part %v: %d points computed into %s on %d ranks in %.2fs; when all parts are done: %s -merge -out %s\n",
+			progName, &cfg.part, len(todo), cfg.out, mpichan.Size(), time.Since(start).Seconds(), progName, cfg.merged)
 		return nil
 	}
 	if err := drawPlot(cfg, rows); err != nil {
@@ -210,8 +215,8 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 			worst = r
 		}
 	}
-	fmt.Printf("sweep: %d points (%d damping × %d omega), %d computed on %d ranks in %.2fs\n",
-		len(pts), cfg.damping.n, cfg.omega.n, len(todo), mpichan.Size(), time.Since(start).Seconds())
+	fmt.Printf("%s: %d points (%d damping × %d omega), %d computed on %d ranks in %.2fs\n",
+		progName, len(pts), cfg.damping.n, cfg.omega.n, len(todo), mpichan.Size(), time.Since(start).Seconds())
 	fmt.Printf("  largest relative error against the closed form: %.2e (damping %g, omega %g)\n",
 		worst.relErr(), worst.Damping, worst.Omega)
 	fmt.Printf("  results in %s, plot in %s\n", cfg.out, cfg.plot)

@@ -79,10 +79,10 @@ func cut(data []byte) int {
 	return len(data)
 }
 
-// listFiles lists the regular files under dir whose base name matches
+// listFiles lists the regular files of fsys whose base name matches
 // pattern, in lexical order, and their total size. It reads no contents.
-func listFiles(dir, pattern string) (files []string, size int64, err error) {
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+func listFiles(fsys fs.FS, pattern string) (files []string, size int64, err error) {
+	err = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}

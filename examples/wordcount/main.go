@@ -10,18 +10,23 @@
 // task channel ends with Close and the result channel with a Claim of that
 // number. The counts equal a single-process count exactly.
 //
+// Without -dir it counts its own Go source, built into the program, so that
+// it has an input wherever the program runs (a project, a container image,
+// any node of a cluster).
+//
 //	mpirun -n 2 ./wordcount -dir "$(go env GOROOT)/src"
 package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
@@ -31,7 +36,17 @@ import (
 
 const about = `Counts the words (runs of letters and digits, lower-cased) in the files under
 a directory, with a map-reduce over every rank, and writes "count<TAB>word"
-lines sorted by count to -out. The files must be readable by rank 0.`
+lines sorted by count to -out. The files must be readable by rank 0.
+Without -dir it counts its own Go source, which is built into it.`
+
+// progName is the program's name as it was run (a project made from this
+// example has its own): usage, errors and messages use it.
+var progName = filepath.Base(os.Args[0])
+
+// ownSource is the program's own Go source: the input without -dir.
+//
+//go:embed *.go
+var ownSource embed.FS
 
 // config is the command line.
 type config struct {
@@ -42,9 +57,8 @@ type config struct {
 
 func main() {
 	var cfg config
-	fs := flag.NewFlagSet("wordcount", flag.ContinueOnError)
-	//lint:ignore SA1019 the default is documented as the source tree of the Go that built the program, which is what GOROOT reports.
-	fs.StringVar(&cfg.dir, "dir", filepath.Join(runtime.GOROOT(), "src"), "`directory` to count the words of (default: the Go source tree)")
+	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
+	fs.StringVar(&cfg.dir, "dir", "", "`directory` to count the words of (default: this program's own Go source, built in)")
 	fs.StringVar(&cfg.pattern, "pattern", "*.go", "count the files whose name matches this `glob` (\"*\" for all)")
 	fs.StringVar(&cfg.out, "out", "wordcount.tsv", "write all counts to this `file`")
 	fs.IntVar(&cfg.chunk, "chunk", 64<<10, "`bytes` of text per task (1024 to 1048576)")
@@ -55,14 +69,17 @@ func main() {
 		return cfg.check()
 	})
 
-	jobkit.Main("wordcount", func(ctx context.Context) error { return run(ctx, cfg) })
+	jobkit.Main(progName, func(ctx context.Context) error { return run(ctx, cfg) })
 }
 
+// check is where the command line is validated, before MPI starts.
 func (c config) check() error {
-	if info, err := os.Stat(c.dir); err != nil {
-		return fmt.Errorf("-dir: %w", err)
-	} else if !info.IsDir() {
-		return fmt.Errorf("-dir %s: not a directory", c.dir)
+	if c.dir != "" {
+		if info, err := os.Stat(c.dir); err != nil {
+			return fmt.Errorf("-dir: %w", err)
+		} else if !info.IsDir() {
+			return fmt.Errorf("-dir %s: not a directory", c.dir)
+		}
 	}
 	if _, err := filepath.Match(c.pattern, ""); err != nil {
 		return fmt.Errorf("-pattern %q: %w", c.pattern, err)
@@ -77,6 +94,15 @@ func (c config) check() error {
 		return fmt.Errorf("-out %q: not a file in an existing directory", c.out)
 	}
 	return jobkit.CheckProgress(c.progress)
+}
+
+// input is the file tree to count and how messages name it: -dir, or
+// the program's own source.
+func (c config) input() (fs.FS, string) {
+	if c.dir == "" {
+		return ownSource, "the program's own source"
+	}
+	return os.DirFS(c.dir), c.dir
 }
 
 // partial is the word counts of one chunk.
@@ -133,7 +159,7 @@ func work(ctx context.Context, tasks *mpichan.Channel[[]byte], results *mpichan.
 // the number of chunks being known at last, it closes the tasks and claims
 // one result per chunk. It stops reading at the first read error, but
 // still ends the channels.
-func feed(ctx context.Context, files []string, chunk int, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (readErr, err error) {
+func feed(ctx context.Context, fsys fs.FS, files []string, chunk int, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (readErr, err error) {
 	n := 0
 	var putErr error
 	put := func(text []byte) error {
@@ -142,8 +168,8 @@ func feed(ctx context.Context, files []string, chunk int, tasks *mpichan.Channel
 		}
 		return putErr
 	}
-	for _, name := range files {
-		f, err := os.Open(name)
+	for _, file := range files {
+		f, err := fsys.Open(file)
 		if err == nil {
 			err = chunks(f, chunk, put)
 			f.Close()
@@ -164,9 +190,10 @@ func feed(ctx context.Context, files []string, chunk int, tasks *mpichan.Channel
 // the others.
 func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (inputErr, err error) {
 	start := time.Now()
-	files, size, listErr := listFiles(cfg.dir, cfg.pattern)
+	fsys, dir := cfg.input()
+	files, size, listErr := listFiles(fsys, cfg.pattern)
 	if listErr == nil && len(files) == 0 {
-		listErr = fmt.Errorf("no file under %s matches -pattern %q", cfg.dir, cfg.pattern)
+		listErr = fmt.Errorf("no file under %s matches -pattern %q", dir, cfg.pattern)
 	}
 	if listErr != nil {
 		files = nil // feed nothing, so that every rank ends in order
@@ -176,12 +203,12 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 	var words, chunks int64
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		readErr, err = feed(ctx, files, cfg.chunk, tasks, results)
+		readErr, err = feed(ctx, fsys, files, cfg.chunk, tasks, results)
 		return err
 	})
 	g.Go(func() error { return work(ctx, tasks, results) })
 	g.Go(func() error {
-		bar := jobkit.NewProgress(cfg.progress, "wordcount", "B", size)
+		bar := jobkit.NewProgress(cfg.progress, progName, "B", size)
 		defer bar.Finish()
 		for p, err := range results.All(ctx) {
 			if err != nil {
@@ -199,6 +226,9 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if readErr != nil {
+		readErr = fmt.Errorf("%s: %w", dir, readErr) // its file names are relative to dir
+	}
 	if listErr != nil || readErr != nil {
 		return errors.Join(listErr, readErr), nil
 	}
@@ -208,7 +238,7 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 		return err, nil
 	}
 	elapsed := time.Since(start)
-	fmt.Printf("wordcount: %d files, %.1f MiB in %d chunks on %d ranks, %.2fs (%.1f MiB/s)\n", len(files),
+	fmt.Printf("%s: %d files, %.1f MiB in %d chunks on %d ranks, %.2fs (%.1f MiB/s)\n", progName, len(files),
 		float64(size)/(1<<20), chunks, mpichan.Size(), elapsed.Seconds(), float64(size)/(1<<20)/elapsed.Seconds())
 	fmt.Printf("  %d words, %d distinct; all counts in %s\n", words, len(list), cfg.out)
 	if cfg.top > 0 {

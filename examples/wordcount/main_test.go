@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -19,11 +20,11 @@ import (
 func TestExact(t *testing.T) {
 	exe := mpitest.Build(t, ".")
 	dir := filepath.Join(goroot(t), "src", "go")
-	files, _, err := listFiles(dir, "*.go")
+	files, _, err := listFiles(os.DirFS(dir), "*.go")
 	if err != nil || len(files) < 50 {
 		t.Fatalf("listing %s: %d files, %v", dir, len(files), err)
 	}
-	counts, words, err := sequential(files)
+	counts, words, err := sequential(os.DirFS(dir), files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +50,45 @@ func TestExact(t *testing.T) {
 				t.Errorf("output lacks %q or %q:\n%s", summary, total, out)
 			}
 		})
+	}
+}
+
+// TestDefaultInput: without -dir the job counts its own source, built
+// into it, wherever it runs; its counts
+// equal a single-process count of that source, and the program's name as
+// run, not the example's, names it in its messages.
+func TestDefaultInput(t *testing.T) {
+	exe := mpitest.Build(t, ".")
+	renamed := filepath.Join(t.TempDir(), "myproject")
+	if err := os.Rename(exe, renamed); err != nil {
+		t.Fatal(err)
+	}
+	files, _, err := listFiles(ownSource, "*.go")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("listing the built-in source: %v, %v", files, err)
+	}
+	counts, words, err := sequential(ownSource, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	writeCounts(&want, sorted(counts))
+	path := filepath.Join(t.TempDir(), "counts.tsv")
+	out, err := mpitest.LaunchJob(2, renamed, "-progress=off", "-out", path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("counts of the built-in source differ from a single-process count (%v)", err)
+	}
+	summary := fmt.Sprintf("myproject: %d files", len(files))
+	total := fmt.Sprintf("  %d words, %d distinct", words, len(counts))
+	if !strings.Contains(out, summary) || !strings.Contains(out, total) {
+		t.Errorf("output lacks %q or %q:\n%s", summary, total, out)
+	}
+	out, err = mpitest.LaunchJob(2, renamed, "-chunk", "1")
+	if err == nil || !strings.Contains(out, "myproject: -chunk 1: must be between") || !strings.Contains(out, "Run 'myproject -h' for help.") {
+		t.Errorf("a bad flag: %v\n%s", err, out)
 	}
 }
 
@@ -123,12 +163,12 @@ func goroot(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-// sequential counts the files in one process, each read whole: the
-// reference that a run on any number of ranks must equal exactly.
-func sequential(files []string) (counts map[string]int64, words int64, err error) {
+// sequential counts the files of fsys in one process, each read whole:
+// the reference that a run on any number of ranks must equal exactly.
+func sequential(fsys fs.FS, files []string) (counts map[string]int64, words int64, err error) {
 	counts = make(map[string]int64)
 	for _, f := range files {
-		text, err := os.ReadFile(f)
+		text, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, 0, err
 		}
