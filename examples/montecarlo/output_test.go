@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/mpichan/mpichan/sdk/jobkit/outputtest"
+	"github.com/mpichan/mpichan/sdk/jobkit/jobkittest"
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
 
@@ -12,9 +12,9 @@ import (
 // is written through, and is still what it was afterwards.
 func TestSpecialOutput(t *testing.T) {
 	exe := mpitest.Build(t, ".")
-	for _, kind := range outputtest.Kinds {
+	for _, kind := range jobkittest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			out := outputtest.New(t, kind, "price.json")
+			out := jobkittest.New(t, kind, "price.json")
 			if log, err := mpitest.LaunchJob(1, exe, "-tasks=4", "-samples=100", "-progress=off", "-out", out.Path); err != nil {
 				t.Fatalf("%v\n%s", err, log)
 			}

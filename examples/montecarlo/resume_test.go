@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mpichan/mpichan/sdk/jobkit/jobkittest"
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
 
@@ -24,18 +25,7 @@ func TestResume(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	resumed := filepath.Join(dir, "resumed.json")
-	t.Setenv("MPICHAN_TEST_JOURNAL_KILL", "5")
-	if out, err := mpitest.LaunchJob(2, exe, append(args, "-out", resumed)...); err == nil {
-		t.Fatalf("the job was not killed:\n%s", out)
-	}
-	if _, err := os.Stat(resumed + ".journal"); err != nil {
-		t.Fatalf("no journal after the kill: %v", err)
-	}
-	os.Unsetenv("MPICHAN_TEST_JOURNAL_KILL")
-	out, err := mpitest.LaunchJob(2, exe, append(args, "-out", resumed)...)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	out := jobkittest.KillAndRerun(t, 2, 5, resumed+".journal", exe, append(args, "-out", resumed)...)
 	if !strings.Contains(out, "5 of 23 tasks already done") {
 		t.Errorf("did not resume from the journal:\n%s", out)
 	}

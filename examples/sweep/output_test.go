@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/mpichan/mpichan/sdk/jobkit/outputtest"
+	"github.com/mpichan/mpichan/sdk/jobkit/jobkittest"
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
 
@@ -14,9 +14,9 @@ import (
 func TestSpecialOutput(t *testing.T) {
 	exe := mpitest.Build(t, ".")
 	want := want(t)
-	for _, kind := range outputtest.Kinds {
+	for _, kind := range jobkittest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			csv, plot := outputtest.New(t, kind, "sweep.csv"), outputtest.New(t, kind, "plot.svg")
+			csv, plot := jobkittest.New(t, kind, "sweep.csv"), jobkittest.New(t, kind, "plot.svg")
 			if log, err := mpitest.LaunchJob(1, exe, append(testGrid, "-out", csv.Path, "-plot", plot.Path)...); err != nil {
 				t.Fatalf("%v\n%s", err, log)
 			}

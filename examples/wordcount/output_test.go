@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mpichan/mpichan/sdk/jobkit/outputtest"
+	"github.com/mpichan/mpichan/sdk/jobkit/jobkittest"
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
 
@@ -17,9 +17,9 @@ func TestSpecialOutput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a.go"), []byte("go Go gopher\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range outputtest.Kinds {
+	for _, kind := range jobkittest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			out := outputtest.New(t, kind, "counts.tsv")
+			out := jobkittest.New(t, kind, "counts.tsv")
 			if log, err := mpitest.LaunchJob(1, exe, "-dir", dir, "-progress=off", "-out", out.Path); err != nil {
 				t.Fatalf("%v\n%s", err, log)
 			}

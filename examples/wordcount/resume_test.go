@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mpichan/mpichan/sdk/jobkit"
+	"github.com/mpichan/mpichan/sdk/jobkit/jobkittest"
 	"github.com/mpichan/mpichan/sdk/mpitest"
 )
 
@@ -24,18 +26,7 @@ func TestResume(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	resumed := filepath.Join(dir, "resumed.tsv")
-	t.Setenv("MPICHAN_TEST_JOURNAL_KILL", "7")
-	if out, err := mpitest.LaunchJob(2, exe, append(args, "-out", resumed)...); err == nil {
-		t.Fatalf("the job was not killed:\n%s", out)
-	}
-	if _, err := os.Stat(resumed); !os.IsNotExist(err) {
-		t.Fatalf("output written by the killed job: %v", err)
-	}
-	os.Unsetenv("MPICHAN_TEST_JOURNAL_KILL")
-	out, err := mpitest.LaunchJob(2, exe, append(args, "-out", resumed)...)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	out := jobkittest.KillAndRerun(t, 2, 7, resumed+".journal", exe, append(args, "-out", resumed)...)
 	if !strings.Contains(out, "7 chunks already done") {
 		t.Errorf("did not resume from the journal:\n%s", out)
 	}
@@ -48,9 +39,9 @@ func TestResume(t *testing.T) {
 		t.Errorf("journal left after the job ended: %v", err)
 	}
 	// A journal is of one input: another -chunk is another job.
-	t.Setenv("MPICHAN_TEST_JOURNAL_KILL", "1")
+	t.Setenv(jobkit.KillAfterEnv, "1")
 	mpitest.LaunchJob(2, exe, append(args, "-out", resumed)...)
-	os.Unsetenv("MPICHAN_TEST_JOURNAL_KILL")
+	os.Unsetenv(jobkit.KillAfterEnv)
 	out, err = mpitest.LaunchJob(2, exe, "-dir", src, "-chunk=8192", "-out", resumed)
 	if err == nil || strings.Count(out, "written by a job with other parameters") != 1 {
 		t.Errorf("a journal of other parameters was not refused once:\n%s", out)

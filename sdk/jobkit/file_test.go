@@ -10,15 +10,15 @@ import (
 	"testing"
 
 	"github.com/mpichan/mpichan/sdk/jobkit"
-	"github.com/mpichan/mpichan/sdk/jobkit/outputtest"
+	"github.com/mpichan/mpichan/sdk/jobkit/jobkittest"
 )
 
 // TestWriteFileAtomicSpecial: a character device, a FIFO and a symbolic
 // link are written through, and are still what they were afterwards.
 func TestWriteFileAtomicSpecial(t *testing.T) {
-	for _, kind := range outputtest.Kinds {
+	for _, kind := range jobkittest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			out := outputtest.New(t, kind, "out.txt")
+			out := jobkittest.New(t, kind, "out.txt")
 			boom := errors.New("boom")
 			err := jobkit.WriteFileAtomic(out.Path, func(w io.Writer) error {
 				io.WriteString(w, "half")

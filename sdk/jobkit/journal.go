@@ -68,9 +68,9 @@ const recordHead = 16
 // maxRecord bounds a record's size; a larger size is corrupt.
 const maxRecord = 1 << 30
 
-// killEnv names the test hook: a journal appends this many records in this
-// process, then kills it with SIGKILL, to test resumption.
-const killEnv = "MPICHAN_TEST_JOURNAL_KILL"
+// KillAfterEnv names a hook for tests: a journal appends this many
+// records, then kills its process with SIGKILL.
+const KillAfterEnv = "MPICHAN_TEST_JOURNAL_KILL"
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -100,7 +100,7 @@ func OpenJournal[R any](path, params string, fresh bool) (*Journal[R], map[int64
 		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 	j.f = f
-	if n, err := strconv.Atoi(os.Getenv(killEnv)); err == nil {
+	if n, err := strconv.Atoi(os.Getenv(KillAfterEnv)); err == nil {
 		j.kill = n
 	}
 	j.sigs = make(chan os.Signal, 1)

@@ -1,8 +1,8 @@
-// Package outputtest gives tests output paths that are not regular files
-// (a character device, a FIFO, a symbolic link) and checks afterwards that
-// a job wrote through them instead of replacing them: jobkit.WriteFileAtomic
-// must leave /dev/null a device.
-package outputtest
+// Package jobkittest helps test jobs built on jobkit: output paths that
+// are not regular files (a character device, a FIFO, a symbolic link),
+// checked afterwards to be what they were (jobkit.WriteFileAtomic must
+// leave /dev/null a device), and a job killed and run again (KillAndRerun).
+package jobkittest
 
 import (
 	"io"
@@ -60,7 +60,7 @@ func New(t *testing.T, kind, name string) *Output {
 			t.Fatal(err)
 		}
 	default:
-		t.Fatalf("outputtest.New: unknown kind %q", kind)
+		t.Fatalf("jobkittest.New: unknown kind %q", kind)
 	}
 	return o
 }
