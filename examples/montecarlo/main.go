@@ -18,9 +18,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
@@ -44,6 +44,8 @@ type config struct {
 	seed     uint64
 	out      string
 	progress string
+	journal  string
+	fresh    bool
 }
 
 func main() {
@@ -59,8 +61,10 @@ func main() {
 	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed; task i uses the stream (seed, i)")
 	fs.StringVar(&cfg.out, "out", "", "also write the result to this JSON `file`")
 	progress := jobkit.ProgressFlag(fs)
+	journal, fresh := jobkit.JournalFlags(fs)
 	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
 		cfg.progress = *progress
+		cfg.journal, cfg.fresh = jobkit.JournalPath(*journal, cfg.out), *fresh
 		return cfg.check()
 	})
 	jobkit.Main(progName, func(ctx context.Context) error { return run(ctx, cfg) })
@@ -91,15 +95,21 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
+	var journalErr error
 	if mpichan.Rank() == 0 {
-		err = host(ctx, cfg, tasks, results)
+		journalErr, err = host(ctx, cfg, tasks, results)
 	} else {
 		err = work(ctx, cfg, tasks, results)
 	}
 	if err != nil {
 		return err
 	}
-	return errors.Join(results.Free(ctx), tasks.Free(ctx))
+	if err := errors.Join(results.Free(ctx), tasks.Free(ctx)); err != nil {
+		return err
+	}
+	// A journal that rank 0 could not use: the channels still ended in
+	// order, so no rank is left waiting.
+	return jobkit.InOrder(journalErr)
 }
 
 // work takes tasks until none is left and sends back one result for each.
@@ -109,20 +119,23 @@ func work(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], result
 	})
 }
 
-// host is rank 0: it claims all tasks and results up front, then puts the
-// tasks, works on them and collects the results, each in a goroutine of
-// one group: the first to fail stops the others.
-func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], results *mpichan.Channel[taskResult]) error {
+// host is rank 0: it takes the finished tasks from the journal, claims the
+// others and their results up front, then puts the tasks, works on them
+// and collects (and journals) the results, each in a goroutine of one
+// group: the first to fail stops the others.
+func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], results *mpichan.Channel[taskResult]) (journalErr, err error) {
 	start := time.Now()
-	if err := errors.Join(tasks.Claim(cfg.tasks), results.Claim(cfg.tasks)); err != nil {
-		return err
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return jobkit.PutAll(ctx, tasks, seq(int64(cfg.tasks))) })
-	g.Go(func() error { return work(ctx, cfg, tasks, results) })
 	perTask := make([]taskResult, cfg.tasks)
+	todo, journal, journalErr := resume(cfg, perTask)
+	if err := errors.Join(tasks.Claim(len(todo)), results.Claim(len(todo))); err != nil {
+		return nil, err
+	}
+	defer journal.Close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return jobkit.PutAll(ctx, tasks, slices.Values(todo)) })
+	g.Go(func() error { return work(ctx, cfg, tasks, results) })
 	g.Go(func() error {
-		bar := jobkit.NewProgress(cfg.progress, progName, "tasks", int64(cfg.tasks))
+		bar := jobkit.NewProgress(cfg.progress, progName, "tasks", int64(len(todo)))
 		defer bar.Finish()
 		for r, err := range results.All(ctx) {
 			if err != nil {
@@ -132,25 +145,57 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[int64], result
 				return fmt.Errorf("result for unknown task %d", r.ID)
 			}
 			perTask[r.ID] = r
+			if err := journal.Append(r.ID, r); err != nil {
+				return err
+			}
 			bar.Add(1)
 		}
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return err
+		return nil, err
+	}
+	if journalErr != nil {
+		return journalErr, nil
 	}
 
 	e := combine(cfg.option, cfg.seed, cfg.samples, perTask)
 	e.Ranks, e.Seconds = mpichan.Size(), time.Since(start).Seconds()
 	report(os.Stdout, e)
-	if cfg.out == "" {
-		return nil
+	if cfg.out != "" {
+		err = jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(e)
+		})
 	}
-	return jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(e)
-	})
+	if err != nil {
+		return nil, err
+	}
+	return nil, journal.Remove() // every result is in the output now
+}
+
+// resume opens the journal, puts the results it holds into perTask and
+// returns the tasks still to do. If the journal cannot be used, there is
+// nothing to do and journalErr says why.
+func resume(cfg config, perTask []taskResult) (todo []int64, journal *jobkit.Journal[taskResult], journalErr error) {
+	params := fmt.Sprintf("montecarlo spot=%v strike=%v rate=%v vol=%v maturity=%v tasks=%d samples=%d seed=%d",
+		cfg.option.Spot, cfg.option.Strike, cfg.option.Rate, cfg.option.Vol, cfg.option.Maturity, cfg.tasks, cfg.samples, cfg.seed)
+	journal, done, err := jobkit.OpenJournal[taskResult](cfg.journal, params, cfg.fresh)
+	if err != nil {
+		return nil, nil, err
+	}
+	for id := range int64(cfg.tasks) {
+		if r, ok := done[id]; ok {
+			perTask[id] = r
+		} else {
+			todo = append(todo, id)
+		}
+	}
+	if len(done) > 0 {
+		fmt.Printf("%s: resuming from %s: %d of %d tasks already done\n", progName, cfg.journal, cfg.tasks-len(todo), cfg.tasks)
+	}
+	return todo, journal, nil
 }
 
 // report prints the result for people.
@@ -161,15 +206,4 @@ func report(w io.Writer, e estimate) {
 	fmt.Fprintf(w, "  Monte Carlo:   %.6f ± %.6f (standard error)\n", e.Price, e.StdErr)
 	fmt.Fprintf(w, "  Black-Scholes: %.6f\n", e.Exact)
 	fmt.Fprintf(w, "  difference:    %+.2f standard errors\n", e.Z)
-}
-
-// seq yields 0, 1, ..., n-1.
-func seq(n int64) iter.Seq[int64] {
-	return func(yield func(int64) bool) {
-		for i := range n {
-			if !yield(i) {
-				return
-			}
-		}
-	}
 }

@@ -20,9 +20,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	mpichan "github.com/mpichan/mpichan/sdk"
@@ -169,6 +171,10 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 	save := func() error {
 		return jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error { return writeCSV(w, rows, done) })
 	}
+	// Slurm's warning before the time limit (SIGUSR1) saves at once.
+	warned := make(chan os.Signal, 1)
+	signal.Notify(warned, syscall.SIGUSR1)
+	defer signal.Stop(warned)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return jobkit.PutAll(ctx, tasks, slices.Values(todo)) })
 	g.Go(func() error { return work(ctx, tasks, results) })
@@ -185,7 +191,13 @@ func host(ctx context.Context, cfg config, rows []row, done []bool, tasks *mpich
 			}
 			rows[r.Index], done[r.Index] = r, true
 			bar.Add(1)
-			if time.Since(saved) >= cfg.save {
+			due := time.Since(saved) >= cfg.save
+			select {
+			case <-warned:
+				due = true
+			default:
+			}
+			if due {
 				if err := save(); err != nil {
 					return err
 				}

@@ -148,13 +148,16 @@ func writeCSV(w io.Writer, rows []row, done []bool) error {
 }
 
 // readCSV reads the points already done from a previous run's output, if
-// there is one. Every row must be a point of pts.
+// there is one. Every row must be a point of pts. A path that is not a
+// regular file (a device such as /dev/null, a FIFO) holds no previous
+// output: it is not read.
 func readCSV(path string, pts []point) (rows []row, done []bool, err error) {
 	rows, done = make([]row, len(pts)), make([]bool, len(pts))
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !info.Mode().IsRegular()) {
 		return rows, done, nil
 	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}

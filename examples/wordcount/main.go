@@ -19,6 +19,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"flag"
@@ -53,6 +54,8 @@ type config struct {
 	dir, pattern, out string
 	chunk, top        int
 	progress          string
+	journal           string
+	fresh             bool
 }
 
 func main() {
@@ -64,8 +67,10 @@ func main() {
 	fs.IntVar(&cfg.chunk, "chunk", 64<<10, "`bytes` of text per task (1024 to 1048576)")
 	fs.IntVar(&cfg.top, "top", 10, "print the `n` most frequent words")
 	progress := jobkit.ProgressFlag(fs)
+	journal, fresh := jobkit.JournalFlags(fs)
 	jobkit.ParseFlags(fs, about, os.Args[1:], func() error {
 		cfg.progress = *progress
+		cfg.journal, cfg.fresh = jobkit.JournalPath(*journal, cfg.out), *fresh
 		return cfg.check()
 	})
 
@@ -105,8 +110,15 @@ func (c config) input() (fs.FS, string) {
 	return os.DirFS(c.dir), c.dir
 }
 
+// chunk is a task: a piece of text and its number in the order of reading.
+type chunk struct {
+	ID   int64
+	Text []byte
+}
+
 // partial is the word counts of one chunk.
 type partial struct {
+	Chunk  int64 // chunk.ID
 	Bytes  int64
 	Words  int64
 	Counts map[string]int64
@@ -120,7 +132,7 @@ func run(ctx context.Context, cfg config) error {
 	world := mpichan.World()
 	// Room for four chunks in flight, and for four results, which take at
 	// most about twice a chunk's size.
-	tasks, err := mpichan.New[[]byte](world, mpichan.Options{Capacity: 4 * (cfg.chunk/frameSize + 1), FrameSize: frameSize})
+	tasks, err := mpichan.New[chunk](world, mpichan.Options{Capacity: 4 * (cfg.chunk/frameSize + 1), FrameSize: frameSize})
 	if err != nil {
 		return err
 	}
@@ -147,23 +159,28 @@ func run(ctx context.Context, cfg config) error {
 
 // work is the map: it takes chunks until none is left and sends back the
 // word counts of each.
-func work(ctx context.Context, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) error {
-	return jobkit.Work(ctx, tasks, results, func(text []byte) (partial, error) {
-		p := partial{Bytes: int64(len(text)), Counts: make(map[string]int64)}
-		p.Words = countWords(text, p.Counts)
+func work(ctx context.Context, tasks *mpichan.Channel[chunk], results *mpichan.Channel[partial]) error {
+	return jobkit.Work(ctx, tasks, results, func(c chunk) (partial, error) {
+		p := partial{Chunk: c.ID, Bytes: int64(len(c.Text)), Counts: make(map[string]int64)}
+		p.Words = countWords(c.Text, p.Counts)
 		return p, nil
 	})
 }
 
-// feed reads the files chunk by chunk and puts each chunk as a task. Then,
-// the number of chunks being known at last, it closes the tasks and claims
-// one result per chunk. It stops reading at the first read error, but
-// still ends the channels.
-func feed(ctx context.Context, fsys fs.FS, files []string, chunk int, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (readErr, err error) {
+// feed reads the files chunk by chunk and puts each chunk that is not done
+// yet (in the journal) as a task. Then, the number of chunks being known
+// at last, it closes the tasks and claims one result per chunk put. It
+// stops reading at the first read error, but still ends the channels.
+func feed(ctx context.Context, fsys fs.FS, files []string, size int, done map[int64]bool, tasks *mpichan.Channel[chunk], results *mpichan.Channel[partial]) (readErr, err error) {
 	n := 0
+	var id int64
 	var putErr error
 	put := func(text []byte) error {
-		if putErr = tasks.Put(ctx, text); putErr == nil {
+		c := chunk{id, text}
+		if id++; done[c.ID] {
+			return nil
+		}
+		if putErr = tasks.Put(ctx, c); putErr == nil {
 			n++
 		}
 		return putErr
@@ -171,7 +188,7 @@ func feed(ctx context.Context, fsys fs.FS, files []string, chunk int, tasks *mpi
 	for _, file := range files {
 		f, err := fsys.Open(file)
 		if err == nil {
-			err = chunks(f, chunk, put)
+			err = chunks(f, size, put)
 			f.Close()
 		}
 		if putErr != nil {
@@ -188,37 +205,56 @@ func feed(ctx context.Context, fsys fs.FS, files []string, chunk int, tasks *mpi
 // host is rank 0: it feeds the tasks, works on them and merges the results
 // (the reduce), each in a goroutine of one group: the first to fail stops
 // the others.
-func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], results *mpichan.Channel[partial]) (inputErr, err error) {
+func host(ctx context.Context, cfg config, tasks *mpichan.Channel[chunk], results *mpichan.Channel[partial]) (inputErr, err error) {
 	start := time.Now()
 	fsys, dir := cfg.input()
 	files, size, listErr := listFiles(fsys, cfg.pattern)
 	if listErr == nil && len(files) == 0 {
 		listErr = fmt.Errorf("no file under %s matches -pattern %q", dir, cfg.pattern)
 	}
+	var journal *jobkit.Journal[partial]
+	var done map[int64]partial
+	if listErr == nil {
+		journal, done, listErr = resume(cfg, fsys, files)
+	}
 	if listErr != nil {
 		files = nil // feed nothing, so that every rank ends in order
 	}
+	defer journal.Close()
 	var readErr error
 	counts := make(map[string]int64)
-	var words, chunks int64
+	var words, chunks, doneBytes int64
+	add := func(p partial) {
+		for w, c := range p.Counts {
+			counts[w] += c
+		}
+		words += p.Words
+		chunks++
+	}
+	skip := make(map[int64]bool, len(done))
+	for id, p := range done {
+		add(p)
+		doneBytes += p.Bytes
+		skip[id] = true
+	}
+	done = nil // merged: the garbage collector may take them
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		readErr, err = feed(ctx, fsys, files, cfg.chunk, tasks, results)
+		readErr, err = feed(ctx, fsys, files, cfg.chunk, skip, tasks, results)
 		return err
 	})
 	g.Go(func() error { return work(ctx, tasks, results) })
 	g.Go(func() error {
-		bar := jobkit.NewProgress(cfg.progress, progName, "B", size)
+		bar := jobkit.NewProgress(cfg.progress, progName, "B", size-doneBytes)
 		defer bar.Finish()
 		for p, err := range results.All(ctx) {
 			if err != nil {
 				return err
 			}
-			for w, c := range p.Counts {
-				counts[w] += c
+			if err := journal.Append(p.Chunk, p); err != nil {
+				return err
 			}
-			words += p.Words
-			chunks++
+			add(p)
 			bar.Add(p.Bytes)
 		}
 		return nil
@@ -237,6 +273,9 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 	if err := jobkit.WriteFileAtomic(cfg.out, func(w io.Writer) error { return writeCounts(w, list) }); err != nil {
 		return err, nil
 	}
+	if err := journal.Remove(); err != nil { // every count is in the output now
+		return err, nil
+	}
 	elapsed := time.Since(start)
 	fmt.Printf("%s: %d files, %.1f MiB in %d chunks on %d ranks, %.2fs (%.1f MiB/s)\n", progName, len(files),
 		float64(size)/(1<<20), chunks, mpichan.Size(), elapsed.Seconds(), float64(size)/(1<<20)/elapsed.Seconds())
@@ -248,4 +287,24 @@ func host(ctx context.Context, cfg config, tasks *mpichan.Channel[[]byte], resul
 		}
 	}
 	return nil, nil
+}
+
+// resume opens the journal and returns the partial counts of the chunks
+// it holds. The journal is of these files as they are now: a file added,
+// removed or changed since it was written makes it refuse them.
+func resume(cfg config, fsys fs.FS, files []string) (*jobkit.Journal[partial], map[int64]partial, error) {
+	listing := sha256.New()
+	for _, name := range files {
+		info, err := fs.Stat(fsys, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(listing, "%s\t%d\t%d\n", name, info.Size(), info.ModTime().UnixNano())
+	}
+	params := fmt.Sprintf("wordcount dir=%s pattern=%q chunk=%d files=%d listing=%x", cfg.dir, cfg.pattern, cfg.chunk, len(files), listing.Sum(nil))
+	journal, done, err := jobkit.OpenJournal[partial](cfg.journal, params, cfg.fresh)
+	if len(done) > 0 {
+		fmt.Printf("%s: resuming from %s: %d chunks already done\n", progName, cfg.journal, len(done))
+	}
+	return journal, done, err
 }

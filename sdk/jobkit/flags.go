@@ -50,3 +50,31 @@ func CheckProgress(mode string) error {
 	}
 	return fmt.Errorf("-progress %q: want auto, bar, lines or off", mode)
 }
+
+// JournalFlags defines -journal and -fresh, for a job that records its
+// finished tasks in a Journal; JournalPath turns -journal into a path.
+func JournalFlags(fs *flag.FlagSet) (path *string, fresh *bool) {
+	path = fs.String("journal", "", "record finished tasks in this `file`, so that the job run again after it was killed skips them; removed when the job ends well (default: -out with .journal added; none: no journal)")
+	fresh = fs.Bool("fresh", false, "start over: discard the journal of an earlier run")
+	return path, fresh
+}
+
+// JournalPath is the journal of a job writing out, given -journal: the
+// flag's value if set; "" (no journal) for "none", or for no -out, or for
+// an -out that is not a regular file (a device such as /dev/null, or a
+// FIFO, which has no directory of its own); else out with ".journal" added.
+func JournalPath(journal, out string) string {
+	switch journal {
+	case "none":
+		return ""
+	case "":
+		if out == "" {
+			return ""
+		}
+		if info, err := os.Stat(out); err == nil && !info.Mode().IsRegular() {
+			return ""
+		}
+		return out + ".journal"
+	}
+	return journal
+}

@@ -1,7 +1,9 @@
 // Package jobkit is what MPI jobs built on mpichan share besides channels:
 // the skeleton of main (Main: Init, run, Abort on failure, Finalize),
 // command-line flags that every rank parses and rank 0 alone reports on,
-// progress shown on rank 0, and output files written whole or not at all.
+// progress shown on rank 0, output files written whole or not at all
+// (devices, FIFOs and links written through), and a journal of finished
+// tasks that lets a killed job, run again, skip them.
 package jobkit
 
 import (

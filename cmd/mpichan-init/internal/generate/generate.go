@@ -160,10 +160,28 @@ func Plan(target string, files []File, force bool) ([]Action, error) {
 	}
 	var acts []Action
 	for _, f := range files {
-		_, err := os.Lstat(filepath.Join(target, filepath.FromSlash(f.Path)))
+		dst := filepath.Join(target, filepath.FromSlash(f.Path))
+		st, err := os.Lstat(dst)
+		if err == nil && !replaceable(f, st.Mode()) {
+			return nil, fmt.Errorf("%s is a %v, not what the template makes there; refusing to replace it (nothing was written)", dst, st.Mode().Type())
+		}
 		acts = append(acts, Action{Path: f.Path, Overwrite: exists && err == nil})
 	}
 	return acts, nil
+}
+
+// replaceable reports whether an existing file of mode m may be replaced
+// by f (a rename over it): a directory by a directory, a symbolic link by
+// a link, a regular file by a file or a link. A device, a FIFO or a link
+// in the way of a regular file is never replaced.
+func replaceable(f File, m fs.FileMode) bool {
+	switch {
+	case f.Mode.IsDir():
+		return m.IsDir()
+	case f.Link != "":
+		return m.IsRegular() || m&fs.ModeSymlink != 0
+	}
+	return m.IsRegular()
 }
 
 // inspect reports whether target exists and whether it is an empty

@@ -1,10 +1,13 @@
 package generate
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -60,6 +63,18 @@ func TestWriteAndPlan(t *testing.T) {
 	acts, err := Plan(target, files, true)
 	if err != nil || len(acts) != 2 || !acts[0].Overwrite {
 		t.Errorf("Plan --force: %v %v", acts, err)
+	}
+	// A device, a FIFO or a link where the template has a regular file is
+	// refused before anything is written.
+	fifo := filepath.Join(target, "x", "y.txt")
+	if err := errors.Join(os.Remove(fifo), syscall.Mkfifo(fifo, 0o644)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(target, files, true); err == nil || !strings.Contains(err.Error(), "refusing to replace it") {
+		t.Errorf("Write --force over a FIFO: %v", err)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v", err)
 	}
 	// A failure part-way leaves nothing, parents included.
 	bad := filepath.Join(root, "c", "job")
