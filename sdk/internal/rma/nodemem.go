@@ -54,3 +54,7 @@ func (s *segment) free() error {
 	}
 	return nil
 }
+
+// Mapped reports whether w is memory from AllocateNodeShared, not an MPI
+// window.
+func (w *Win) Mapped() bool { return w.seg != nil }
