@@ -25,6 +25,11 @@ const envOSCResult = "MPICHAN_OSC_RESULT"
 // messages within it is too slow.
 const oscCellBudget = 30 * time.Second
 
+// oscAttempts is how many times a cell below oscMinShare is measured
+// before it fails: the machine is shared, and one run's rate can be off
+// several times over; a slow configuration stays slow.
+const oscAttempts = 3
+
 // oscMinShare is the share of the default configuration's throughput that
 // every other configuration must reach, unless New refuses it.
 const oscMinShare = 0.10
@@ -33,9 +38,9 @@ const oscMinShare = 0.10
 // default; under Open MPI also OMPI_MCA_osc=rdma, =pt2pt, =ucx and =^sm),
 // a 7-rank mixed workload either reaches oscMinShare of the default's
 // throughput, or New refuses the configuration with an error that names
-// the setting and the fix. A cell that is neither fails. (Under each,
-// the channel maps the host's memory itself where MPI cannot give a
-// shared window: osc.go.)
+// the setting and the fix. A cell that is neither (in oscAttempts runs)
+// fails. (Where MPI cannot make a shared window, the channel maps the
+// host's memory itself: osc.go.)
 func TestOneSidedMatrix(t *testing.T) {
 	if mpitest.AcrossHosts() {
 		t.Skip("the one-node matrix")
@@ -46,11 +51,30 @@ func TestOneSidedMatrix(t *testing.T) {
 	}
 	var base float64
 	for _, osc := range cells {
-		name := cmp.Or(osc, "default")
-		t.Run(name, func(t *testing.T) {
-			result := oscCell(t, osc)
-			if !mpitest.Worker() {
-				base = judgeCell(t, osc, result, base)
+		t.Run(cmp.Or(osc, "default"), func(t *testing.T) {
+			for attempt := 1; ; attempt++ {
+				result := oscCell(t, osc)
+				if mpitest.Worker() {
+					return
+				}
+				rate, refusal := parseCell(t, result)
+				switch {
+				case refusal != "":
+					checkRefusal(t, osc, refusal)
+					return
+				case osc == "":
+					base = rate
+					t.Logf("default: %.0f messages/s", rate)
+					return
+				}
+				t.Logf("OMPI_MCA_osc=%s: %.0f messages/s, %.0f%% of the default's %.0f", osc, rate, 100*rate/base, base)
+				if rate >= oscMinShare*base {
+					return
+				}
+				if attempt == oscAttempts {
+					t.Fatalf("OMPI_MCA_osc=%s: below %.0f%% of the default's throughput in %d runs, and New did not refuse it",
+						osc, 100*oscMinShare, oscAttempts)
+				}
 			}
 		})
 	}
@@ -80,42 +104,32 @@ func oscCell(t *testing.T, osc string) string {
 	return string(b)
 }
 
-// judgeCell checks a cell's result against the default's rate base (0
-// before the default ran) and returns the default's rate.
-func judgeCell(t *testing.T, osc, result string, base float64) float64 {
+// parseCell reads a cell's result: its rate, or New's refusal.
+func parseCell(t *testing.T, result string) (rate float64, refusal string) {
 	what, detail, _ := strings.Cut(result, " ")
-	switch what {
-	case "refused":
-		if osc == "" {
-			t.Fatalf("the default configuration was refused: %s", detail)
-		}
-		for _, want := range []string{"OMPI_MCA_osc", "osc " + osc} {
-			if !strings.Contains(detail, want) {
-				t.Errorf("refusal lacks %q: %s", want, detail)
-			}
-		}
-		if !strings.Contains(detail, "unset OMPI_MCA_osc") && !strings.Contains(detail, "OMPI_MCA_osc=sm") {
-			t.Errorf("refusal names no fix: %s", detail)
-		}
-		t.Logf("refused at New: %s", detail)
-	case "rate":
-		rate, err := strconv.ParseFloat(detail, 64)
-		if err != nil {
-			t.Fatalf("bad result %q", result)
-		}
-		if osc == "" {
-			t.Logf("default: %.0f messages/s", rate)
-			return rate
-		}
-		t.Logf("osc %s: %.0f messages/s, %.0f%% of the default's %.0f", osc, rate, 100*rate/base, base)
-		if rate < oscMinShare*base {
-			t.Errorf("osc %s: %.0f messages/s is below %.0f%% of the default's %.0f, and New did not refuse it",
-				osc, rate, 100*oscMinShare, base)
-		}
-	default:
+	if what == "refused" {
+		return 0, detail
+	}
+	rate, err := strconv.ParseFloat(detail, 64)
+	if what != "rate" || err != nil {
 		t.Fatalf("bad result %q", result)
 	}
-	return base
+	return rate, ""
+}
+
+// checkRefusal checks that New's refusal of OMPI_MCA_osc=osc names the
+// setting and the fix; the default must not be refused.
+func checkRefusal(t *testing.T, osc, refusal string) {
+	if osc == "" {
+		t.Fatalf("the default configuration was refused: %s", refusal)
+	}
+	if !strings.Contains(refusal, "OMPI_MCA_osc="+osc) {
+		t.Errorf("refusal does not name OMPI_MCA_osc=%s: %s", osc, refusal)
+	}
+	if !strings.Contains(refusal, "unset OMPI_MCA_osc") && !strings.Contains(refusal, "OMPI_MCA_osc=sm") {
+		t.Errorf("refusal names no fix: %s", refusal)
+	}
+	t.Logf("refused at New: %s", refusal)
 }
 
 // mixedWorkload: rank 0 hosts a channel of capacity 12 and ranges over it
