@@ -4,7 +4,7 @@ package mpichan
 // so that a test can provoke an error of MPI's own (a rank that is not there).
 func FetchAddOnRank[T any](c *Channel[T], target int) error {
 	w, ok := c.r.t.(*window)
-	if !ok { // a relay client: a message to the rank instead
+	if !ok || w.win.Mapped() { // a relay client or mapped memory: a message to the rank instead
 		return c.r.comm.Send(target, 1, nil)
 	}
 	_, err := w.win.FetchAdd(target, 0, 0)

@@ -87,7 +87,9 @@ func busyHostManyGoroutines(t *testing.T, g int) {
 
 // TestRefusedAcrossHosts: Open MPI asked for osc rdma over TCP hosts (it
 // cannot create windows there) fails in New, within seconds, with an error
-// that names the component and the fix.
+// that names the component and the fix, when the window must span the
+// hosts (RemoteRMA; the relayed path needs no osc: its window over the
+// host's node is shared memory, osc.go).
 func TestRefusedAcrossHosts(t *testing.T) {
 	if !mpitest.AcrossHosts() || !openMPI() {
 		t.Skip("needs Open MPI across the test hosts (MPICHAN_HOSTS)")
@@ -98,7 +100,7 @@ func TestRefusedAcrossHosts(t *testing.T) {
 	}
 	start := time.Now()
 	mpitest.Run(t, 2, func(t *testing.T) {
-		ch, err := mpichan.New[int](mpichan.World(), mpichan.Options{})
+		ch, err := mpichan.New[int](mpichan.World(), mpichan.Options{RemoteRMA: true})
 		if err == nil {
 			free(t, ch)
 			t.Fatal("New with osc rdma across TCP hosts succeeded")

@@ -57,9 +57,9 @@ func newWindow(wc *rma.Comm, target int, oneNode bool, o Options, lay layout, re
 	}
 	shared = oneNode && !o.NoShared
 	if shared {
-		// A library whose one-sided components cannot make a shared
-		// window (Open MPI told to avoid osc sm) gets the MPI path.
-		if w.win, err = rma.AllocateShared(wc, size, target); err != nil {
+		// A node where no shared memory can be mapped (allocateShared,
+		// osc.go) gets the MPI path.
+		if w.win, err = allocateShared(wc, size, target); err != nil {
 			shared = false
 		}
 	}

@@ -158,6 +158,7 @@ type Win struct {
 	w    C.MPI_Win
 	base unsafe.Pointer
 	host unsafe.Pointer // the host's memory, for a window from AllocateShared
+	seg  *segment       // not an MPI window: memory from AllocateNodeShared
 }
 
 // Allocate creates a window of size bytes on the calling rank (collective;
@@ -239,13 +240,28 @@ func (r *Ring) State() (State, error) {
 }
 
 // LockAll opens the shared passive-target epoch on every rank.
-func (w *Win) LockAll() error { return check("MPI_Win_lock_all", C.MPI_Win_lock_all(0, w.w)) }
+func (w *Win) LockAll() error {
+	if w.seg != nil {
+		return nil
+	}
+	return check("MPI_Win_lock_all", C.MPI_Win_lock_all(0, w.w))
+}
 
 // UnlockAll closes the epoch opened by LockAll.
-func (w *Win) UnlockAll() error { return check("MPI_Win_unlock_all", C.MPI_Win_unlock_all(w.w)) }
+func (w *Win) UnlockAll() error {
+	if w.seg != nil {
+		return nil
+	}
+	return check("MPI_Win_unlock_all", C.MPI_Win_unlock_all(w.w))
+}
 
 // Free releases the window (collective).
-func (w *Win) Free() error { return check("MPI_Win_free", C.MPI_Win_free(&w.w)) }
+func (w *Win) Free() error {
+	if w.seg != nil {
+		return w.seg.free()
+	}
+	return check("MPI_Win_free", C.MPI_Win_free(&w.w))
+}
 
 // FetchAdd atomically adds v to the int64 at disp on target and returns the
 // previous value.
