@@ -235,6 +235,21 @@ func (c *Channel[T]) Claim(n int) error { return c.r.claim(n) }
 // left. Closing a closed channel does nothing. Any rank may close.
 func (c *Channel[T]) Close() error { return c.r.close() }
 
+// CloseWithError ends the channel for good, like io.PipeWriter's
+// CloseWithError: every put and take on every rank that is waiting, or
+// comes later, fails with a *FailedError (errors.Is(err, ErrFailed))
+// naming this rank and err's text, cut to a few hundred bytes. Waiters
+// notice at their next retry (at most Backoff.Max later). Messages still
+// in the channel are not delivered (a range loop first hands out those it
+// had already taken); puts and takes already under way complete. Only the first failure counts: a later CloseWithError, on any
+// rank, does nothing. With a nil err it is Close. Any rank may call it.
+func (c *Channel[T]) CloseWithError(err error) error {
+	if err == nil {
+		return c.Close()
+	}
+	return c.r.fail(err)
+}
+
 // Len is the number of messages in the channel that no taker has yet.
 func (c *Channel[T]) Len() (int, error) {
 	st, err := c.r.readState()

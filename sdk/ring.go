@@ -214,6 +214,15 @@ func (r *ring) close() error {
 	return r.t.close()
 }
 
+// fail ends the channel for good with err's text (CloseWithError).
+func (r *ring) fail(err error) error {
+	if err := r.guard.enter(); err != nil {
+		return err
+	}
+	defer r.guard.leave()
+	return r.t.fail(r.comm.Rank(), err.Error())
+}
+
 // readState is the transport's state, guarded against a concurrent free.
 func (r *ring) readState() (State, error) {
 	if err := r.guard.enter(); err != nil {

@@ -150,7 +150,7 @@ func (w *window) put(o outgoing) (status, error) {
 	case err != nil:
 		return full, err
 	case code == rma.No && rma.Closed(old):
-		return closed, nil
+		return w.closedOrFailed()
 	case code == rma.No:
 		return full, nil
 	}
@@ -249,16 +249,38 @@ func (w *window) guessed(hit bool) {
 	}
 }
 
-// emptyOrNoneLeft is the status of a take that found no message.
+// emptyOrNoneLeft is the status of a take that found no message, or the
+// channel's failure.
 func (w *window) emptyOrNoneLeft() (status, error) {
-	st, err := w.state()
+	st, err := w.steps.State()
+	if err == nil && st.Failed != 0 {
+		err = w.failure(st.Failed)
+	}
 	if err != nil {
 		return empty, err
 	}
-	if st.over(w.cap) {
+	if toState(st).over(w.cap) {
 		return noneLeft, nil
 	}
 	return empty, nil
+}
+
+// failure is the error of a channel failed by rank failed - 1 (State.Failed).
+func (w *window) failure(failed int64) error {
+	text, err := w.steps.FailText()
+	if err != nil {
+		return err
+	}
+	return &FailedError{Rank: int(failed - 1), Text: text}
+}
+
+// closedOrFailed is the outcome of a put that found the channel closed.
+func (w *window) closedOrFailed() (status, error) {
+	st, err := w.steps.State()
+	if err == nil && st.Failed != 0 {
+		err = w.failure(st.Failed)
+	}
+	return closed, err
 }
 
 // collect appends the messages of the batch's last call (in buf) to msgs,
@@ -370,10 +392,17 @@ func (w *window) claim(n int64) error { return w.steps.Claim(n) }
 
 func (w *window) close() error { return w.steps.CloseChannel() }
 
+func (w *window) fail(rank int, text string) error { return w.steps.Fail(rank, text) }
+
 func (w *window) state() (State, error) {
 	st, err := w.steps.State()
+	return toState(st), err
+}
+
+// toState is the channel's State from its control words.
+func toState(st rma.State) State {
 	return State{Len: int(st.Len), Free: int(st.Free), Claimed: st.Claimed, Taken: st.Taken,
-		Claiming: st.Claiming, Closed: st.Closed}, err
+		Claiming: st.Claiming, Closed: st.Closed}
 }
 
 func (w *window) free() error {
