@@ -122,8 +122,8 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 }
 
 // put sends one message: b holds frameHeader bytes of room and then the
-// message, unless data, the payload of a message of one frame, is given
-// apart.
+// message, unless data (not nil), the payload of a message of one frame,
+// is given apart (b is then unused).
 func (r *ring) put(ctx context.Context, b, data []byte, try bool) error {
 	n := len(b) - frameHeader
 	if data != nil {

@@ -34,8 +34,9 @@ package mpichan
 //   - no method allocates per frame beyond what the message itself needs.
 type transport interface {
 	// prepare readies one message for put, once before its tries: b holds
-	// frameHeader bytes of room and then the message, unless data (the
-	// payload of a one-frame message) is given apart. k is its frames.
+	// frameHeader bytes of room and then the message, unless data (not
+	// nil: the payload of a one-frame message) is given apart. k is its
+	// frames.
 	prepare(b, data []byte, k int) outgoing
 	// prepareBatch readies msgs (frames in all) for put as one batch.
 	prepareBatch(msgs [][]byte, frames int) outgoing
@@ -81,9 +82,9 @@ const (
 )
 
 // outgoing is one message, or one batch, readied for a transport's put:
-// for a window, frames (buf; or a header in buf and the payload in data)
-// and, for a batch, each message's frame count; for the relay, the
-// messages themselves.
+// for a window, frames (buf; or data, the payload of a one-frame message,
+// which put gives its header) and, for a batch, each message's frame
+// count; for the relay, the messages themselves.
 type outgoing struct {
 	buf, data []byte
 	counts    []int64

@@ -109,9 +109,8 @@ func (w *window) activity() int64 { return w.win.Activity() }
 func (w *window) poke(target int) error { return w.win.Poke(target) }
 
 func (w *window) prepare(b, data []byte, k int) outgoing {
-	if data != nil { // one frame: its header here, its payload from where it is
-		w.lay.header(b[:frameHeader], len(data), 1)
-		return outgoing{buf: b[:frameHeader], data: data, k: 1}
+	if data != nil { // one frame, its header built by put
+		return outgoing{data: data, k: 1}
 	}
 	msg := b[frameHeader:]
 	if k == 1 && len(b) < alignFrom { // one frame: header and data as they are
@@ -134,10 +133,27 @@ func (w *window) prepareBatch(msgs [][]byte, frames int) outgoing {
 	return outgoing{buf: buf, counts: counts}
 }
 
+// smallSlot bounds the frames that put builds whole on its stack.
+const smallSlot = 320
+
 // put runs the put step (reserve, take tickets, write); once the
 // reservation succeeded it runs the write step until the held tickets'
-// slots were free and the frames are published.
+// slots were free and the frames are published. A one-frame message given
+// as data gets its header on put's stack: a small one is copied behind it
+// (one contiguous put), a larger one is put from where it is.
 func (w *window) put(o outgoing) (status, error) {
+	var stack [smallSlot]byte
+	if o.data != nil {
+		size := len(o.data)
+		if frameHeader+size <= smallSlot {
+			o.buf = stack[:frameHeader+size]
+			copy(o.buf[frameHeader:], o.data)
+			o.data = nil
+		} else {
+			o.buf = stack[:frameHeader]
+		}
+		w.lay.header(o.buf, size, 1)
+	}
 	var code int
 	var old, ticket int64
 	var err error

@@ -258,7 +258,9 @@ inline take() {
 		od;
 #endif
 		fm = 0
+#ifdef FAIL
 	:: !res && rfl -> skip /* the failure's error */
+#endif
 	:: !res && !rfl -> /* none left: it must be true */
 #ifdef CLOSE
 		assert(closed && ndelivered == nreserved)
