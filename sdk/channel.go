@@ -48,24 +48,16 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error { return c.send(ctx, v,
 // TryPut sends v if there is room now; otherwise it fails with ErrFull.
 func (c *Channel[T]) TryPut(v T) error { return c.send(context.Background(), v, true) }
 
-// smallSlot bounds the frames that send copies whole into one buffer.
-const smallSlot = 320
-
 // send puts v. When the codec can show v's bytes as they are and they fit
-// one frame, a small frame is copied into a pooled buffer behind its
-// header (one contiguous put), a larger one is put as a header and the
-// data from where it is; anything else is encoded into a pooled buffer
-// first.
+// one frame, they are sent from where they are (the transport adds the
+// frame header); anything else is encoded into a pooled buffer first.
 func (c *Channel[T]) send(ctx context.Context, v T, try bool) error {
 	if c.view != nil {
 		if data := c.view(v); len(data) <= c.r.lay.frameSize {
-			head := encodeBuffers.Get().(*[]byte)
-			defer recycle(head)
-			if frameHeader+len(data) <= smallSlot {
-				*head = append((*head)[:frameHeader], data...)
-				return c.r.put(ctx, *head, nil, try)
+			if data == nil {
+				data = []byte{} // an empty message, still given apart
 			}
-			return c.r.put(ctx, (*head)[:frameHeader], data, try)
+			return c.r.put(ctx, nil, data, try)
 		}
 	}
 	msg, err := c.encode(v)
@@ -234,6 +226,21 @@ func (c *Channel[T]) Claim(n int) error { return c.r.claim(n) }
 // reserved space complete, and takes drain what remains, then report none
 // left. Closing a closed channel does nothing. Any rank may close.
 func (c *Channel[T]) Close() error { return c.r.close() }
+
+// CloseWithError ends the channel for good, like io.PipeWriter's
+// CloseWithError: every put and take on every rank that is waiting, or
+// comes later, fails with a *FailedError (errors.Is(err, ErrFailed))
+// naming this rank and err's text, cut to a few hundred bytes. Waiters
+// notice at their next retry (at most Backoff.Max later). Messages still
+// in the channel are not delivered (a range loop first hands out those it
+// had already taken); puts and takes already under way complete. Only the first failure counts: a later CloseWithError, on any
+// rank, does nothing. With a nil err it is Close. Any rank may call it.
+func (c *Channel[T]) CloseWithError(err error) error {
+	if err == nil {
+		return c.Close()
+	}
+	return c.r.fail(err)
+}
 
 // Len is the number of messages in the channel that no taker has yet.
 func (c *Channel[T]) Len() (int, error) {

@@ -33,7 +33,26 @@ var (
 	// ErrNotInitialized is returned by New before Init or after Finalize.
 	// World, Rank and Size panic with it there.
 	ErrNotInitialized = errors.New("mpichan: MPI not initialized (call mpichan.Init first)")
+	// ErrFailed is wrapped by the error of every put and take after a
+	// rank failed the channel (CloseWithError); the error is a
+	// *FailedError.
+	ErrFailed = errors.New("mpichan: channel failed")
 )
+
+// FailedError is the error of puts and takes on a channel that a rank
+// ended with CloseWithError: the rank, and the text of its error (cut to
+// a few hundred bytes).
+type FailedError struct {
+	Rank int
+	Text string
+}
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("mpichan: channel failed by rank %d: %s", e.Rank, e.Text)
+}
+
+// Unwrap returns ErrFailed.
+func (e *FailedError) Unwrap() error { return ErrFailed }
 
 // MismatchError is the error New returns on every rank when ranks created
 // a channel with different parameters. It names the first parameter that

@@ -2,6 +2,7 @@ package mpichan_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -67,6 +68,24 @@ func ExampleChannel_Close() {
 			}
 			fmt.Println(s)
 		}
+	}
+}
+
+// A rank that cannot go on ends the channel for every rank, with its
+// reason: takes and puts everywhere, waiting or later, fail with it.
+func ExampleChannel_CloseWithError() {
+	ctx := context.Background()
+	tasks, err := mpichan.New[int64](mpichan.World(), mpichan.Options{Host: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tasks.Free(ctx)
+	if mpichan.Rank() == 0 {
+		tasks.CloseWithError(errors.New("input file corrupt"))
+	}
+	_, _, err = tasks.Take(ctx)
+	if mpichan.Rank() == 1 {
+		fmt.Println(errors.Is(err, mpichan.ErrFailed), err)
 	}
 }
 
@@ -137,8 +156,10 @@ func TestExamples(t *testing.T) {
 		run  func()
 		want string
 	}{
-		"Example":                {Example, "sum of squares: 285\n"},
-		"ExampleChannel_Close":   {ExampleChannel_Close, "alpha\nbeta\ngamma\n"},
+		"Example":              {Example, "sum of squares: 285\n"},
+		"ExampleChannel_Close": {ExampleChannel_Close, "alpha\nbeta\ngamma\n"},
+		"ExampleChannel_CloseWithError": {ExampleChannel_CloseWithError,
+			"true mpichan: channel failed by rank 0: input file corrupt\n"},
 		"ExampleChannel_Recycle": {ExampleChannel_Recycle, "sum of first elements: 28\n"},
 		"ExampleChannel_Views":   {ExampleChannel_Views, "sum of last elements: 28\n"},
 	} {

@@ -15,8 +15,9 @@ import (
 // protocol and its argument.
 //
 // A request is the words op, reply tag, argument, then (opPut) a list of
-// messages; an answer is the words code, value, then (opTake: messages;
-// opState: the state; rErr: the error's text) a body. Words are int64,
+// messages or (opFail) the failure's text; an answer is the words code,
+// value, then (opTake: messages; opState: the state; rErr, rFailed: the
+// error's text) a body. Words are int64,
 // little-endian; a list of messages is its length, each message's length,
 // then the messages' bytes one after another.
 
@@ -27,6 +28,7 @@ const (
 	opClaim            // argument: messages claimed
 	opClose
 	opState
+	opFail // argument: the failing rank; body: its error's text
 )
 
 // Answers.
@@ -37,6 +39,7 @@ const (
 	rFull     // no room now (put): nothing changed
 	rClosed   // the channel is closed (put): nothing changed
 	rErr      // the host failed: the body says why
+	rFailed   // a rank failed the channel (value); the body is its text
 )
 
 // Tags on the channel's communicator: requests go to the host with

@@ -81,8 +81,11 @@ func (c *relayClient) answer(tag int) (code int, value int64, body []byte, err e
 		return 0, 0, nil, fmt.Errorf("%w: relay answer of %d bytes", errFrame, len(ans))
 	}
 	code, value, body = int(wordAt(ans, 0)), wordAt(ans, 1), ans[16:]
-	if code == rErr {
+	switch code {
+	case rErr:
 		return code, value, nil, errors.New(string(body))
+	case rFailed:
+		return code, value, nil, &FailedError{Rank: int(value), Text: string(body)}
 	}
 	return code, value, body, nil
 }
@@ -94,6 +97,11 @@ func (c *relayClient) claim(n int64) error {
 
 func (c *relayClient) close() error {
 	_, _, _, err := c.call(opClose, 0, nil)
+	return err
+}
+
+func (c *relayClient) fail(rank int, text string) error {
+	_, _, _, err := c.call(opFail, int64(rank), [][]byte{[]byte(text)})
 	return err
 }
 

@@ -1,6 +1,7 @@
 package mpichan
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -117,7 +118,12 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 	w := s.w
 	op, tag, arg := wordAt(req, 0), int(wordAt(req, 1)), wordAt(req, 2)
 	answer := func(code int, value int64) []byte { return appendWords(make([]byte, 0, 16), int64(code), value) }
-	fail := func(err error) []byte { return append(answer(rErr, 0), err.Error()...) }
+	fail := func(err error) []byte {
+		if fe := (*FailedError)(nil); errors.As(err, &fe) {
+			return append(answer(rFailed, int64(fe.Rank)), fe.Text...)
+		}
+		return append(answer(rErr, 0), err.Error()...)
+	}
 	switch op {
 	case opTake:
 		want := int(min(max(arg, 1), int64(min(rma.BatchMax, max(1, batchBytes/w.lay.slotSize)))))
@@ -157,12 +163,21 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 			return tag, answer(rClosed, 0)
 		}
 		return tag, answer(rOK, 0)
-	case opClaim, opClose:
+	case opClaim, opClose, opFail:
 		var err error
-		if op == opClaim {
+		switch op {
+		case opClaim:
 			err = w.claim(arg)
-		} else {
+		case opClose:
 			err = w.close()
+		case opFail:
+			var text [][]byte
+			if text, err = splitMsgs(req[8*headWords:]); err == nil && len(text) != 1 {
+				err = fmt.Errorf("%w: relayed failure of %d texts", ErrInvalid, len(text))
+			}
+			if err == nil {
+				err = w.fail(int(arg), string(text[0]))
+			}
 		}
 		if err != nil {
 			return tag, fail(err)

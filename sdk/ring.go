@@ -122,8 +122,8 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 }
 
 // put sends one message: b holds frameHeader bytes of room and then the
-// message, unless data, the payload of a message of one frame, is given
-// apart.
+// message, unless data (not nil), the payload of a message of one frame,
+// is given apart (b is then unused).
 func (r *ring) put(ctx context.Context, b, data []byte, try bool) error {
 	n := len(b) - frameHeader
 	if data != nil {
@@ -212,6 +212,15 @@ func (r *ring) close() error {
 	}
 	defer r.guard.leave()
 	return r.t.close()
+}
+
+// fail ends the channel for good with err's text (CloseWithError).
+func (r *ring) fail(err error) error {
+	if err := r.guard.enter(); err != nil {
+		return err
+	}
+	defer r.guard.leave()
+	return r.t.fail(r.comm.Rank(), err.Error())
 }
 
 // readState is the transport's state, guarded against a concurrent free.

@@ -20,6 +20,10 @@ package mpichan
 // Invariants every transport keeps:
 //   - a try that returns a status other than done changed nothing on the
 //     host, so a caller may give up after it without a trace;
+//   - once a rank failed the channel (fail), every try of a put or a
+//     take that finds no room or no message returns the *FailedError,
+//     and fail leaves neither room nor messages: a waiter learns of it at
+//     its next try;
 //   - a try that returns done has put or taken exactly what it reports,
 //     and a take's messages are whole and in the order of each producer;
 //   - state reads Taken before Claimed, so a concurrent claim can only
@@ -30,8 +34,9 @@ package mpichan
 //   - no method allocates per frame beyond what the message itself needs.
 type transport interface {
 	// prepare readies one message for put, once before its tries: b holds
-	// frameHeader bytes of room and then the message, unless data (the
-	// payload of a one-frame message) is given apart. k is its frames.
+	// frameHeader bytes of room and then the message, unless data (not
+	// nil: the payload of a one-frame message) is given apart. k is its
+	// frames.
 	prepare(b, data []byte, k int) outgoing
 	// prepareBatch readies msgs (frames in all) for put as one batch.
 	prepareBatch(msgs [][]byte, frames int) outgoing
@@ -54,6 +59,10 @@ type transport interface {
 	// claim adds n to the claimed count; close marks the channel closed.
 	claim(n int64) error
 	close() error
+	// fail ends the channel for good with rank's error text, unless a
+	// rank did so first: every later try of a put or a take on any rank
+	// fails with a *FailedError.
+	fail(rank int, text string) error
 	// state is a snapshot of the channel's counters on its host.
 	state() (State, error)
 	// free releases what the transport holds (collectively: every rank
@@ -73,9 +82,9 @@ const (
 )
 
 // outgoing is one message, or one batch, readied for a transport's put:
-// for a window, frames (buf; or a header in buf and the payload in data)
-// and, for a batch, each message's frame count; for the relay, the
-// messages themselves.
+// for a window, frames (buf; or data, the payload of a one-frame message,
+// which put gives its header) and, for a batch, each message's frame
+// count; for the relay, the messages themselves.
 type outgoing struct {
 	buf, data []byte
 	counts    []int64

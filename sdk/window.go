@@ -109,9 +109,8 @@ func (w *window) activity() int64 { return w.win.Activity() }
 func (w *window) poke(target int) error { return w.win.Poke(target) }
 
 func (w *window) prepare(b, data []byte, k int) outgoing {
-	if data != nil { // one frame: its header here, its payload from where it is
-		w.lay.header(b[:frameHeader], len(data), 1)
-		return outgoing{buf: b[:frameHeader], data: data, k: 1}
+	if data != nil { // one frame, its header built by put
+		return outgoing{data: data, k: 1}
 	}
 	msg := b[frameHeader:]
 	if k == 1 && len(b) < alignFrom { // one frame: header and data as they are
@@ -134,10 +133,27 @@ func (w *window) prepareBatch(msgs [][]byte, frames int) outgoing {
 	return outgoing{buf: buf, counts: counts}
 }
 
+// smallSlot bounds the frames that put builds whole on its stack.
+const smallSlot = 320
+
 // put runs the put step (reserve, take tickets, write); once the
 // reservation succeeded it runs the write step until the held tickets'
-// slots were free and the frames are published.
+// slots were free and the frames are published. A one-frame message given
+// as data gets its header on put's stack: a small one is copied behind it
+// (one contiguous put), a larger one is put from where it is.
 func (w *window) put(o outgoing) (status, error) {
+	var stack [smallSlot]byte
+	if o.data != nil {
+		size := len(o.data)
+		if frameHeader+size <= smallSlot {
+			o.buf = stack[:frameHeader+size]
+			copy(o.buf[frameHeader:], o.data)
+			o.data = nil
+		} else {
+			o.buf = stack[:frameHeader]
+		}
+		w.lay.header(o.buf, size, 1)
+	}
 	var code int
 	var old, ticket int64
 	var err error
@@ -150,7 +166,7 @@ func (w *window) put(o outgoing) (status, error) {
 	case err != nil:
 		return full, err
 	case code == rma.No && rma.Closed(old):
-		return closed, nil
+		return w.closedOrFailed()
 	case code == rma.No:
 		return full, nil
 	}
@@ -249,16 +265,38 @@ func (w *window) guessed(hit bool) {
 	}
 }
 
-// emptyOrNoneLeft is the status of a take that found no message.
+// emptyOrNoneLeft is the status of a take that found no message, or the
+// channel's failure.
 func (w *window) emptyOrNoneLeft() (status, error) {
-	st, err := w.state()
+	st, err := w.steps.State()
+	if err == nil && st.Failed != 0 {
+		err = w.failure(st.Failed)
+	}
 	if err != nil {
 		return empty, err
 	}
-	if st.over(w.cap) {
+	if toState(st).over(w.cap) {
 		return noneLeft, nil
 	}
 	return empty, nil
+}
+
+// failure is the error of a channel failed by rank failed - 1 (State.Failed).
+func (w *window) failure(failed int64) error {
+	text, err := w.steps.FailText()
+	if err != nil {
+		return err
+	}
+	return &FailedError{Rank: int(failed - 1), Text: text}
+}
+
+// closedOrFailed is the outcome of a put that found the channel closed.
+func (w *window) closedOrFailed() (status, error) {
+	st, err := w.steps.State()
+	if err == nil && st.Failed != 0 {
+		err = w.failure(st.Failed)
+	}
+	return closed, err
 }
 
 // collect appends the messages of the batch's last call (in buf) to msgs,
@@ -370,10 +408,17 @@ func (w *window) claim(n int64) error { return w.steps.Claim(n) }
 
 func (w *window) close() error { return w.steps.CloseChannel() }
 
+func (w *window) fail(rank int, text string) error { return w.steps.Fail(rank, text) }
+
 func (w *window) state() (State, error) {
 	st, err := w.steps.State()
+	return toState(st), err
+}
+
+// toState is the channel's State from its control words.
+func toState(st rma.State) State {
 	return State{Len: int(st.Len), Free: int(st.Free), Claimed: st.Claimed, Taken: st.Taken,
-		Claiming: st.Claiming, Closed: st.Closed}, err
+		Claiming: st.Claiming, Closed: st.Closed}
 }
 
 func (w *window) free() error {

@@ -22,6 +22,10 @@
  *     taker has read, frames in use never exceed the capacity, credits never
  *     exceed published messages.
  *
+ * With -DFAIL a rank fails the channel (CloseWithError) at any time:
+ * every put and take that then ends without a message must have read the
+ * failure, and "none left" must still be true only when it is.
+ *
  * Mutants (-DMUT_...) must each make the check fail; check.sh asserts it.
  */
 
@@ -68,6 +72,10 @@ byte nreserved, ndelivered;
 bit  live[CAP];            /* slot holds a frame not yet read */
 byte inuse;                /* frames reserved and not released */
 bit  closed;               /* Close has been called */
+#ifdef FAIL
+bit  failed_w;             /* W_FAILED: the failure mark (its text written first) */
+byte fails_w;              /* W_FAILS: ranks that tried to fail the channel */
+#endif
 
 #define MAXU(w, v) atomic { if :: (w) < (v) -> w = v :: else fi }
 #define ISCLOSED(f) ((f) < -(M / 2))
@@ -96,7 +104,12 @@ inline put(m, mb, try) {
 		:: else ->
 			free_w = free_w + k; /* @reserve-back ring_put: add it back, R_NO */
 			if
-			:: ISCLOSED(old) -> res = 0; break /* ErrClosed */
+			:: ISCLOSED(old) ->
+#ifdef FAIL
+				rfl = failed_w; /* closedOrFailed: state(), the mark read last */
+				assert(rfl || closed); /* a failure's close is never seen without its mark */
+#endif
+				res = 0; break /* ErrClosed, or the failure */
 			:: try -> res = 0; break /* TryPut: ErrFull */
 			:: else -> (free_w >= k || ISCLOSED(free_w)) /* Backoff.Wait */
 			fi
@@ -157,15 +170,25 @@ inline take() {
 #ifndef MUT_KEEP_CREDIT
 			avail_w++; /* @credit-back add it back: R_NO */
 #endif
-			/* @none-left noneLeft: state() loads taken, claimed, avail, free, each flushed */
+			/* @none-left noneLeft: state() loads taken, claimed, avail, free, failed, each flushed */
+#if defined(FAIL) && defined(MUT_FAIL_MARK_FIRST)
+			rfl = failed_w; /* the mark read first: a failure's close looks like a plain one */
+#endif
 			rt = taken_w;
 			atomic { rc = claimed_w; rf = claim_flag };
 			rfree = free_w;
+#if defined(FAIL) && !defined(MUT_FAIL_MARK_FIRST)
+			rfl = failed_w;
+#endif
 			if
-			:: (rf && rt >= rc) || DRAINED(rfree) -> res = 0; break
+			:: (rf && rt >= rc) || DRAINED(rfree) || rfl -> res = 0; break
 			:: else /* ErrEmpty for TryTake; Take waits (Backoff.Wait) */
 				rt = 0; rc = 0; rf = 0; rfree = 0;
-				(avail_w >= 1 || (claim_flag && taken_w >= claimed_w) || DRAINED(free_w))
+				(avail_w >= 1 || (claim_flag && taken_w >= claimed_w) || DRAINED(free_w)
+#ifdef FAIL
+				 || failed_w
+#endif
+				)
 			fi
 		fi
 	od;
@@ -235,14 +258,17 @@ inline take() {
 		od;
 #endif
 		fm = 0
-	:: else -> /* none left: it must be true */
+#ifdef FAIL
+	:: !res && rfl -> skip /* the failure's error */
+#endif
+	:: !res && !rfl -> /* none left: it must be true */
 #ifdef CLOSE
 		assert(closed && ndelivered == nreserved)
 #else
 		assert(ndelivered == NMSG)
 #endif
 	fi;
-	old = 0; t = 0; i = 0; s = 0; k = 0; st = 0; rt = 0; rc = 0; rf = 0; rfree = 0
+	old = 0; t = 0; i = 0; s = 0; k = 0; st = 0; rt = 0; rc = 0; rf = 0; rfree = 0; rfl = 0
 }
 
 
@@ -417,7 +443,7 @@ inline take_batch() {
 #endif
 
 proctype producer(byte m1, m2; bit batch) {
-	short old; byte k, t, i, s; bit res, try;
+	short old; byte k, t, i, s; bit res, try, rfl;
 #ifdef CLOSE
 	/* Put or TryPut: both may give up on a closed or (TryPut) full channel */
 	if :: try = 1 :: try = 0 fi;
@@ -442,7 +468,7 @@ proctype producer(byte m1, m2; bit batch) {
 }
 
 proctype consumer() {
-	short old, rfree; byte k, t, i, s, st, fm, rt, rc, guess = NONE; bit res, rf;
+	short old, rfree; byte k, t, i, s, st, fm, rt, rc, guess = NONE; bit res, rf, rfl;
 #ifdef BATCH
 	byte st1, nxt, end, cr, w, nb, tk0, tk1, m0, m1, whole; bit have, part;
 	do
@@ -462,7 +488,33 @@ proctype closer() {
 	atomic { old = free_w; free_w = free_w - M; closed = 1 };
 	if :: ISCLOSED(old) -> free_w = free_w + M /* @close-back */ :: else fi
 }
-#else
+#endif
+
+#ifdef FAIL
+/* @fail CloseWithError from a rank of its own, at any time:
+ * fetch_op(W_FAILS, +1); the first writes its text, then the mark
+ * (@fail-mark), then closes (ctrl_close) and takes every credit away
+ * (@fail-credits), so that every later put and take reads the state. */
+proctype failer() {
+	short old;
+	atomic { old = fails_w; fails_w++ };
+	if
+	:: old == 0 ->
+#ifndef MUT_FAIL_CLOSE_FIRST
+		failed_w = 1; /* @fail-mark */
+#endif
+		atomic { old = free_w; free_w = free_w - M };
+		if :: ISCLOSED(old) -> free_w = free_w + M :: else fi;
+#ifdef MUT_FAIL_CLOSE_FIRST
+		failed_w = 1; /* the mark after the close */
+#endif
+		atomic { avail_w = avail_w - M } /* @fail-credits */
+	:: else
+	fi
+}
+#endif
+
+#ifndef CLOSE
 /* @claim Claim(NMSG) from a rank of its own, at any time: fetch_op(W_CLAIMED, +n),
  * then fetch_or of the flag if it was not set. */
 proctype claimer() {
@@ -490,7 +542,11 @@ init {
 #else
 		run producer(1, 2, 0); run producer(3, 4, 0);
 #endif
+#ifdef FAIL
+		run consumer(); /* one taker, so that the failure's interleavings stay few */
+#else
 		run consumer(); run consumer();
+#endif
 #ifdef CLOSE
 		run closer();
 #ifdef TWO_CLOSES
@@ -499,8 +555,16 @@ init {
 #else
 		run claimer();
 #endif
+#ifdef FAIL
+		run failer();
+#endif
 	}
 	_nr_pr == 1; /* every other process has ended */
+#ifdef FAIL
+	/* messages left in a failed channel stay there */
+	for (m : 1 .. NMSG) { assert(delivered[m] <= reserved[m]) }
+#else
 	for (m : 1 .. NMSG) { assert(delivered[m] == reserved[m]) }
 	assert(inuse == 0 && avail_w == 0)
+#endif
 }

@@ -75,14 +75,16 @@ case ${1:-} in
 	verify batch pass-some -DBATCH
 	verify batch-3slots pass-some -DBATCH -DMSGS3 -DCAP=3
 	verify putbatch pass-some -DPUTBATCH
-	verify close-two-closers pass-some -DCLOSE -DTWO_CLOSES -DMSGS3;;
+	verify close-two-closers pass-some -DCLOSE -DTWO_CLOSES -DMSGS3
+	verify fail pass-some -DFAIL;;
 *) # make test: the claims run at full size, the others with 3 messages;
 	# the batched take with 3 slots (a 2-frame message and another fit in
 	# one batch), PutBatch with single takes
 	verify claims pass
 	verify close-3msgs pass-some -DCLOSE -DMSGS3
 	verify batch-3slots pass-some -DBATCH -DMSGS3 -DCAP=3
-	verify putbatch pass-some -DPUTBATCH;;
+	verify putbatch pass-some -DPUTBATCH
+	verify fail-3msgs pass-some -DFAIL -DMSGS3;;
 esac
 verify release-before-read fail -DMUT_RELEASE_BEFORE_READ
 verify no-slot-check fail -DMUT_NO_SLOT_CHECK
@@ -93,3 +95,5 @@ verify close-release-before-read fail -DCLOSE -DMUT_RELEASE_BEFORE_READ
 verify batch-release-partial fail -DBATCH -DMUT_BATCH_RELEASE_PARTIAL
 verify batch-keep-credit fail -DBATCH -DMUT_KEEP_CREDIT
 verify putbatch-one-credit fail -DPUTBATCH -DMUT_PUTMANY_ONE_CREDIT
+verify fail-mark-first fail -DFAIL -DMSGS3 -DMUT_FAIL_MARK_FIRST
+verify fail-close-first fail -DFAIL -DMSGS3 -DMUT_FAIL_CLOSE_FIRST

@@ -1,6 +1,7 @@
 /* See ctrl.h. */
 #include "ctrl.h"
 #include "rma.h"
+#include <string.h>
 
 /* Close subtracts CLOSED_MARK from the free-frame count: however many
  * frames puts hold, the count is then far below zero, so no put can reserve
@@ -11,7 +12,7 @@
 
 int64_t ctrl_max_claim(void) { return CLAIM_FLAG / 2 - 1; }
 
-int64_t ctrl_window_bytes(int64_t cap, int64_t slot_size) { return (CTRL_WORDS + cap) * 8 + cap * slot_size; }
+int64_t ctrl_window_bytes(int64_t cap, int64_t slot_size) { return (CTRL_WORDS + cap) * 8 + cap * slot_size + FAIL_TEXT; }
 
 void ctrl_init(void *base, int64_t cap) { /* model: @init */
 	int64_t *w = base;
@@ -45,11 +46,13 @@ int ctrl_close(ring_h h) { /* model: @close */
 }
 
 /* ctrl_state reads taken before the claims, so that a concurrent claim can
- * only make "every claimed message taken" look not yet true. */
+ * only make "every claimed message taken" look not yet true; and the
+ * failure mark last, so that a close or lost credits that a failure made
+ * are never seen without it. */
 int ctrl_state(ring_h h, ctrl_state_t *out) { /* model: @none-left */
-	static const int order[] = {W_TAKEN, W_CLAIMED, W_AVAIL, W_FREE};
+	static const int order[] = {W_TAKEN, W_CLAIMED, W_AVAIL, W_FREE, W_FAILED};
 	int64_t v[CTRL_WORDS] = {0};
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		int rc = -ring_load(h, order[i], 1, &v[order[i]]);
 		if (rc != MPI_SUCCESS) return rc;
 	}
@@ -60,5 +63,31 @@ int ctrl_state(ring_h h, ctrl_state_t *out) { /* model: @none-left */
 	out->claiming = (v[W_CLAIMED] & CLAIM_FLAG) != 0;
 	out->claimed = v[W_CLAIMED] & ~CLAIM_FLAG;
 	out->len = v[W_AVAIL] > 0 ? v[W_AVAIL] : 0;
+	out->failed = v[W_FAILED];
+	return MPI_SUCCESS;
+}
+
+/* The text goes to the host before the mark that says it is there, and the
+ * mark before the close and the credits taken away that send every put
+ * and take to read the state. */
+int ctrl_fail(ring_h h, int64_t rank, const char *text, int64_t n) { /* model: @fail */
+	int64_t old;
+	int rc = -ring_word(h, W_FAILS, 1, 0, &old);
+	if (rc != MPI_SUCCESS || old != 0) return rc; /* another rank failed it first */
+	char buf[FAIL_TEXT];
+	if (n > FAIL_TEXT - 8) n = FAIL_TEXT - 8;
+	memcpy(buf, &n, 8);
+	memcpy(buf + 8, text, n);
+	if ((rc = -ring_text(h, buf, 8 + n, 1)) != MPI_SUCCESS) return rc;
+	if ((rc = -ring_word(h, W_FAILED, rank + 1, 0, &old)) != MPI_SUCCESS) return rc; /* model: @fail-mark */
+	if ((rc = ctrl_close(h)) != MPI_SUCCESS) return rc;
+	return -ring_word(h, W_AVAIL, -CLOSED_MARK, 0, &old); /* model: @fail-credits */
+}
+
+int ctrl_fail_text(ring_h h, char *buf, int64_t *n) {
+	int rc = -ring_text(h, buf, FAIL_TEXT, 0);
+	if (rc != MPI_SUCCESS) return rc;
+	memcpy(n, buf, 8);
+	if (*n < 0 || *n > FAIL_TEXT - 8) *n = 0;
 	return MPI_SUCCESS;
 }

@@ -17,7 +17,12 @@ typedef struct {
 	int64_t taken;   /* messages taken so far */
 	int claiming;    /* whether any claim has been made */
 	int closed;
+	int64_t failed;  /* 0, or the rank that failed the channel plus 1 */
 } ctrl_state_t;
+
+/* Bytes of a host's window after the slots for a failure's text: its
+ * length, then at most FAIL_TEXT - 8 bytes of it. */
+#define FAIL_TEXT 256
 
 /* The largest claim one call may make. */
 int64_t ctrl_max_claim(void);
@@ -36,5 +41,13 @@ int ctrl_closed(int64_t old);
 int ctrl_claim(ring_h h, int64_t n);
 int ctrl_close(ring_h h);
 int ctrl_state(ring_h h, ctrl_state_t *out);
+/* ctrl_fail fails the channel for good, once: the first rank to call it
+ * writes its rank and text (cut to FAIL_TEXT - 8 bytes), then closes the
+ * channel and takes every credit away, so that every later put and take
+ * finds no room or no message and reads the state. */
+int ctrl_fail(ring_h h, int64_t rank, const char *text, int64_t n);
+/* ctrl_fail_text reads the failure's text into buf (FAIL_TEXT bytes) and
+ * sets *n to its length. */
+int ctrl_fail_text(ring_h h, char *buf, int64_t *n);
 
 #endif

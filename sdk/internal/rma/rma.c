@@ -232,6 +232,14 @@ int ring_load(ring_h h, int w, int n, int64_t *out) {
 	return op_flush(r);
 }
 
+/* ring_text moves n bytes between buf and the area after the slots (dir 1:
+ * to the host), where a failure's text is kept (ctrl.h). */
+int ring_text(ring_h h, char *buf, int64_t n, int dir) {
+	ring_t *r = (ring_t *)h;
+	PASS(op_move(r, (CTRL_WORDS + r->cap) * 8 + r->cap * r->slot_size, buf, n, dir));
+	return op_flush(r);
+}
+
 /* ---- Steps ---- */
 
 static MPI_Aint state_off(ring_t *r, int64_t t) { return (CTRL_WORDS + t % r->cap) * 8; }

@@ -218,14 +218,37 @@ func (r *Ring) CloseChannel() error {
 	return check("MPI_Fetch_and_op", C.ctrl_close(r.r))
 }
 
+// Fail fails the channel for good, once (ctrl_fail): the first call's
+// rank and text (cut to FailTextMax bytes) stay; later calls do nothing.
+func (r *Ring) Fail(rank int, text string) error {
+	defer serialize()()
+	b := []byte(text)
+	return check("MPI_Fetch_and_op", C.ctrl_fail(r.r, C.int64_t(rank), bytesPtr(b), C.int64_t(len(b))))
+}
+
+// FailTextMax is the longest text a failure keeps.
+const FailTextMax = int(C.FAIL_TEXT) - 8
+
+// FailText reads the text of the channel's failure (State.Failed).
+func (r *Ring) FailText() (string, error) {
+	defer serialize()()
+	buf := make([]byte, int(C.FAIL_TEXT))
+	var n C.int64_t
+	if err := check("MPI_Get", C.ctrl_fail_text(r.r, bytesPtr(buf), &n)); err != nil {
+		return "", err
+	}
+	return string(buf[8 : 8+int(n)]), nil
+}
+
 // Closed reports whether old, the free-frame count that Ring.Put returned,
 // says that the channel is closed.
 func Closed(old int64) bool { return C.ctrl_closed(C.int64_t(old)) != 0 }
 
-// State is the channel as its host sees it.
+// State is the channel as its host sees it. Failed is 0, or the rank
+// that failed the channel (Fail) plus 1.
 type State struct {
-	Len, Free, Claimed, Taken int64
-	Claiming, Closed          bool
+	Len, Free, Claimed, Taken, Failed int64
+	Claiming, Closed                  bool
 }
 
 // State reads the channel's control words.
@@ -236,7 +259,7 @@ func (r *Ring) State() (State, error) {
 		return State{}, err
 	}
 	return State{Len: int64(s.len), Free: int64(s.free), Claimed: int64(s.claimed), Taken: int64(s.taken),
-		Claiming: s.claiming != 0, Closed: s.closed != 0}, nil
+		Failed: int64(s.failed), Claiming: s.claiming != 0, Closed: s.closed != 0}, nil
 }
 
 // LockAll opens the shared passive-target epoch on every rank.

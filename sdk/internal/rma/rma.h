@@ -26,9 +26,11 @@ int rma_initialized(void);
 int rma_finalized(void);
 
 /* Control words at the start of a channel host's window, then cap state
- * words, then cap slots of slot_size bytes (8-byte header + frame). free
- * and taken are adjacent: one MPI call updates both. */
-enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, CTRL_WORDS = 8 };
+ * words, then cap slots of slot_size bytes (8-byte header + frame), then
+ * the failure's text (ctrl.h). free and taken are adjacent: one MPI call
+ * updates both. failed is 0, or the rank that failed the channel plus 1
+ * once the text is written; fails counts the ranks that tried. */
+enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, W_FAILED, W_FAILS, CTRL_WORDS = 8 };
 
 /* Results of a protocol step. */
 enum {
@@ -48,6 +50,7 @@ void ring_free(ring_h h);
 int ring_shared(ring_h h);
 int ring_word(ring_h h, int w, int64_t v, int or, int64_t *old);
 int ring_load(ring_h h, int w, int n, int64_t *out);
+int ring_text(ring_h h, char *buf, int64_t n, int dir);
 
 /* Slot s % cap serves tickets s, s+cap, s+2cap, ...; its state word says
  * where it is: free for the producer of ticket s, or holding ticket s's
