@@ -157,11 +157,14 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 			return tag, answer(rClosed, 0)
 		}
 		return tag, answer(rOK, 0)
-	case opClaim, opClose:
+	case opClaim, opClose, opDone:
 		var err error
-		if op == opClaim {
+		switch op {
+		case opClaim:
 			err = w.claim(arg)
-		} else {
+		case opDone:
+			err = w.done(arg)
+		default:
 			err = w.close()
 		}
 		if err != nil {
@@ -179,7 +182,7 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 			}
 			return 0
 		}
-		return tag, appendWords(answer(rOK, 0), int64(st.Len), int64(st.Free), st.Claimed, st.Taken, b2i(st.Claiming), b2i(st.Closed))
+		return tag, appendWords(answer(rOK, 0), int64(st.Len), int64(st.Free), st.Claimed, st.Taken, b2i(st.Claiming), b2i(st.Closed), st.Done)
 	}
 	return tag, fail(fmt.Errorf("%w: relay request %d", ErrInvalid, op))
 }

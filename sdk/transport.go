@@ -54,6 +54,8 @@ type transport interface {
 	// claim adds n to the claimed count; close marks the channel closed.
 	claim(n int64) error
 	close() error
+	// done marks n tasks of a Tasks channel done.
+	done(n int64) error
 	// state is a snapshot of the channel's counters on its host.
 	state() (State, error)
 	// free releases what the transport holds (collectively: every rank
