@@ -2,6 +2,8 @@
 # make vet: gofmt, goimports, go vet and staticcheck on every module of the
 # workspace and on a project generated from every built-in template. The
 # tools' versions are pinned by the `tool` lines of the root go.mod.
+# Also no-tracker-refs.sh. VET_TEMPLATES=0 skips the generated projects
+# (make check does, for time).
 # Needs CGO_CFLAGS/CGO_LDFLAGS for MPI (the Makefile sets them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,10 @@ for m in sdk examples .; do
 	check "$m"
 done
 
+echo "== no tracker issue numbers or work sessions"
+bash .ci/no-tracker-refs.sh || failed=1
+
+[ "${VET_TEMPLATES:-1}" = 0 ] && exit "$failed"
 for t in templates/*/template.txt; do
 	name=$(basename "$(dirname "$t")")
 	echo "== vet template $name"

@@ -17,7 +17,7 @@ import (
 // to another thread and back, two futex round trips per retry. Yielding
 // with Gosched and sleeping on timers only, a take on one node under MPICH
 // moved 92-124k messages of 8 KiB a second where this moves 134-177k
-// (Open MPI: 143-211k against 179-262k; side by side, docs/PERFORMANCE.md).
+// (Open MPI: 143-211k against 179-262k; side by side, CHANGELOG.md).
 type Backoff struct {
 	Yields int           // retries that only yield before the first sleep
 	Min    time.Duration // first sleep

@@ -15,7 +15,7 @@ import (
 // involved, without a hang (each body has a deadline) and leaves the channel
 // usable.
 func TestBadInput(t *testing.T) {
-	mpitest.Run(t, 3, func(t *testing.T) {
+	mpitest.RunRelayedToo(t, 3, func(t *testing.T) {
 		rank := mpichan.Rank()
 		world := mpichan.World()
 		expect := func(what string, err, want error) {

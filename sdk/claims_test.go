@@ -12,7 +12,7 @@ import (
 // TestClaims: takers that start before the claim wait for it; claims from
 // several ranks add up; none left comes once all claimed messages are taken.
 func TestClaims(t *testing.T) {
-	mpitest.Run(t, 4, func(t *testing.T) {
+	mpitest.RunRelayedToo(t, 4, func(t *testing.T) {
 		ctx := deadline(t, time.Minute)
 		ch := newChan[int64](t, mpichan.Options{Capacity: 8, FrameSize: 8})
 		defer free(t, ch)

@@ -19,7 +19,7 @@ import (
 // batches (PutBatch); with a quarter of the messages each, a twentieth
 // with MPI atomics (every operation a round trip through the host's MPI).
 func TestExactlyOnce(t *testing.T) {
-	mpitest.Run(t, 4, func(t *testing.T) {
+	mpitest.RunRelayedToo(t, 4, func(t *testing.T) {
 		total := mpitest.Scaled(200_000)
 		if v, err := strconv.Atoi(os.Getenv("MPICHAN_TEST_MESSAGES")); err == nil {
 			total = v // a smaller run while debugging
@@ -108,7 +108,7 @@ func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int, vie
 	}
 	takenOnce(t, counts)
 	st := ch.Stats()
-	t.Logf("rank %d: took %d, put %d, retries %d", rank, taken, st.Puts, st.Retries)
+	t.Logf("rank %d: took %d, put %d, retries %d, relay requests %d", rank, taken, st.Puts, st.Retries, st.Requests)
 }
 
 // TestFIFO: one producer and one consumer see messages in order: with
@@ -116,7 +116,7 @@ func exactlyOnce(t *testing.T, opt mpichan.Options, total uint64, batch int, vie
 // frames (across nodes the consumer then keeps several take requests in
 // flight).
 func TestFIFO(t *testing.T) {
-	mpitest.Run(t, 2, func(t *testing.T) {
+	mpitest.RunRelayedToo(t, 2, func(t *testing.T) {
 		t.Run("host consumes", func(t *testing.T) { fifo(t, mpichan.Options{Capacity: 16, FrameSize: 16, Host: 1}, 1) })
 		t.Run("host produces, 8 KiB frames", func(t *testing.T) {
 			fifo(t, mpichan.Options{Capacity: 32, FrameSize: 8 << 10, Host: 0}, 4)
@@ -202,7 +202,7 @@ func TestSeveralChannels(t *testing.T) {
 // one message at a time, a Take, then a loop to the end see them all,
 // once each, in the order they were put.
 func TestLoopStopKeepsMessages(t *testing.T) {
-	mpitest.Run(t, 2, func(t *testing.T) {
+	mpitest.RunRelayedToo(t, 2, func(t *testing.T) {
 		// At least 4 prefetches' worth, so that loops stop with messages held.
 		total := int64(max(mpitest.Scaled(3000), 64))
 		ctx := deadline(t, 2*time.Minute)

@@ -11,7 +11,7 @@ import (
 // Go's default GOGC=100 a rank whose live heap is small collects garbage
 // each time it has allocated 4 MB, every 500 messages of 8 KiB, and on a
 // node with more ranks than cores each cycle stalls the rank for
-// milliseconds. Measured (docs/PERFORMANCE.md, session 8): MPICH, one
+// milliseconds. Measured (CHANGELOG.md, the heap floor): MPICH, one
 // node, 4 ranks on 2 cores, 200,000 messages of 8 KiB, takers range over
 // All: 129-142k msg/s without a floor, 251-289k with 16 MiB.
 //

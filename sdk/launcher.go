@@ -16,6 +16,7 @@ static const char *mpichan_header_family(void) {
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -24,16 +25,21 @@ import (
 	"github.com/mpichan/mpichan/sdk/internal/rma"
 )
 
-// A program compiled against one MPI's mpi.h and linked with another's
-// library crashes in its first MPI call (MPICH's handles are integers, Open
-// MPI's are pointers). gompi v0.2.0 adds -lmpi, Open MPI's library on
-// Debian, to every link, so wrong cgo flags give exactly that build. It is
-// stopped here, before main, with a message that names both libraries.
-func init() {
-	if msg := libraryMismatch(C.GoString(C.mpichan_header_family()), rma.Library()); msg != "" {
-		fmt.Fprintln(os.Stderr, msg)
-		os.Exit(2)
+// compiledHeader is the MPI family of the mpi.h this package was compiled
+// against ("Open MPI", "MPICH", or "" for another MPI).
+var compiledHeader = C.GoString(C.mpichan_header_family())
+
+// checkLibrary fails when the MPI library in use is not of the family of
+// header, the mpi.h compiled against. Such a program crashes in its first
+// MPI call (MPICH's handles are integers, Open MPI's are pointers). gompi
+// v0.2.0 adds -lmpi, Open MPI's library on Debian, to every link, so wrong
+// cgo flags give exactly that build; Init stops it, before any MPI call
+// that takes a handle, with a message that names both libraries.
+func checkLibrary(header string) error {
+	if msg := libraryMismatch(header, rma.Library()); msg != "" {
+		return errors.New(msg)
 	}
+	return nil
 }
 
 // libraryMismatch returns a message when the MPI library in use (its

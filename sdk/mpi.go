@@ -11,13 +11,9 @@ import (
 	mpi "github.com/sbromberger/gompi"
 )
 
-// MPI_Init and MPI_Finalize must run on one OS thread that the Go runtime
-// keeps: locking the main goroutine during package initialisation pins main
-// to the process's main thread.
-func init() { runtime.LockOSThread() }
-
-// envDefaults are settings that a Go program under MPI needs; Init sets each
-// one that the environment does not already set.
+// envDefaults are settings that a Go program under Open MPI needs; Init
+// sets each one that the environment does not already set (an MPI that
+// does not know them ignores them).
 var envDefaults = [][2]string{
 	// Open MPI installs handlers for SIGSEGV, SIGBUS, SIGFPE and SIGABRT
 	// (opal_signal=6,7,8,11) without SA_ONSTACK; they clash with the Go
@@ -33,36 +29,58 @@ var envDefaults = [][2]string{
 }
 
 // Init starts MPI with MPI_THREAD_MULTIPLE, so that every goroutine may use
-// channels concurrently. Call it first in main (on the main goroutine) and
-// defer Finalize. It returns an error when MPI fails to start or does not
-// grant MPI_THREAD_MULTIPLE, and when MPICHAN_EXPECT_SIZE is set and differs
-// from the world size (a launcher/MPI mismatch). It also raises GOMAXPROCS
-// to 2 when mpirun's core binding left it at 1 (and GOMAXPROCS is not set),
-// so the progress goroutine of a host rank can run while user code
-// computes, and it reserves a heap floor (heapfloor.go: 16 MiB that the
-// kernel never maps, so that a rank taking many messages does not collect
+// channels concurrently. Call it first in main and defer Finalize: Init and
+// Finalize (or Exit) must be called from the same goroutine, typically
+// main. MPI_Finalize belongs on the thread that called MPI_Init (MPI's
+// main thread), so Init locks the calling goroutine to its OS thread
+// (runtime.LockOSThread) and Finalize unlocks it.
+//
+// It returns an error, before any other MPI call, when the program was
+// compiled against one MPI's mpi.h and runs with another's library (it
+// would crash in its first MPI call); when MPI fails to start or does not
+// grant MPI_THREAD_MULTIPLE; when MPICHAN_EXPECT_SIZE is set and differs
+// from the world size, or the launcher started a number of processes other
+// than the world size (a launcher/MPI mismatch); and when a setting of its
+// own (MPICHAN_HEAP_FLOOR_MB, MPICHAN_VIRTUAL_NODES) is malformed.
+//
+// Before MPI_Init it sets, each only when the environment does not set it
+// already (a user's value always wins):
+//   - OMPI_MCA_opal_signal="" (Open MPI's signal handlers crash the Go
+//     runtime) and OMPI_MCA_osc_rdma_priority=20 (osc sm on one node);
+//   - under Open MPI across nodes, pml ucx and osc sm,ucx (settings.go);
+//   - GOMAXPROCS 2 when the process was given one CPU (mpirun's core
+//     binding), so that the progress goroutine or relay server of a
+//     host rank can run while user code computes.
+//
+// It also reserves a heap floor (heapfloor.go: 16 MiB that the kernel
+// never maps, so that a rank taking many messages does not collect
 // garbage every few hundred; GOGC, GOMEMLIMIT or MPICHAN_HEAP_FLOOR_MB=0
-// turn it off). Calling Init again does nothing; Init after Finalize fails,
-// since MPI cannot be restarted.
+// turn it off). Calling Init again does nothing; Init after Finalize
+// fails, since MPI cannot be restarted.
 func Init() error {
+	if err := checkLibrary(compiledHeader); err != nil {
+		return err
+	}
 	if rma.Finalized() {
 		return fmt.Errorf("mpichan: Init after Finalize: MPI cannot be restarted")
 	}
 	if rma.Initialized() {
 		return nil
 	}
-	for _, kv := range envDefaults {
-		if _, set := os.LookupEnv(kv[0]); !set {
-			os.Setenv(kv[0], kv[1])
-		}
-	}
-	applySettings()
-	if _, set := os.LookupEnv("GOMAXPROCS"); !set && runtime.GOMAXPROCS(0) < 2 {
-		runtime.GOMAXPROCS(2)
+	nodes, err := virtualNodes(os.LookupEnv)
+	if err != nil {
+		return err
 	}
 	if err := reserveHeapFloor(); err != nil {
 		return err
 	}
+	setDefaults(envDefaults)
+	applySettings()
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
+	rma.SplitNodes(nodes)
+	runtime.LockOSThread() // until Finalize: MPI_Finalize runs on this thread
 	multiple, err := rma.Start()
 	if err != nil {
 		return err
@@ -96,12 +114,14 @@ func checkWorld(size int) error {
 }
 
 // Finalize shuts MPI down (MPI_Finalize) and returns MPI's error if that
-// fails. It is collective: every rank calls it, and it waits for all of
-// them. Free every channel first; for a channel that was not freed,
-// Finalize stops the goroutines that call MPI for it in the background (a
-// host's progress poller: none may call MPI after MPI_Finalize) and frees
-// it, if every rank of the channel's communicator gets there within 10 s
-// and no operation on it is still running on this rank (finalize.go).
+// fails. Call it from the goroutine that called Init (see Init); it undoes
+// Init's runtime.LockOSThread. It is collective: every rank calls it, and
+// it waits for all of them. Free every channel first; for a channel that
+// was not freed, Finalize stops the goroutines that call MPI for it in the
+// background (a host's progress poller: none may call MPI after
+// MPI_Finalize) and frees it, if every rank of the channel's communicator
+// gets there within 10 s and no operation on it is still running on this
+// rank (finalize.go).
 // Without Init, or a second time, it does nothing and returns nil.
 func Finalize() error { return finalize(0) }
 
@@ -131,7 +151,9 @@ func finalize(code int) error {
 	World().Barrier()
 	stopAll()
 	defer finalizeWatchdog(code)()
-	return rma.Stop()
+	err := rma.Stop()
+	runtime.UnlockOSThread() // Init's lock; nothing on another goroutine
+	return err
 }
 
 // world is the communicator of all ranks, made once.

@@ -169,3 +169,32 @@ func mpichFinalizeHangs(lib string) bool {
 	}
 	return major < 4 || (major == 4 && minor < 2)
 }
+
+// envVirtualNodes names the setting that makes the ranks of each node act
+// as several nodes: with MPICHAN_VIRTUAL_NODES=k, world rank r is on
+// virtual node r mod k of its node, and a channel takes the path it takes
+// across nodes: ranks off its host's virtual node reach it through the
+// host's relay server (or, with Options.RemoteRMA, one-sided MPI over the
+// whole communicator), while every byte still moves within the real node.
+// It exists for tests: the relay runs on one host, without root or the
+// test hosts. Unset, empty or 1: the real nodes. Only the channels' choice
+// of path changes; the MPI settings above still follow the real layout.
+const envVirtualNodes = "MPICHAN_VIRTUAL_NODES"
+
+// maxVirtualNodes bounds MPICHAN_VIRTUAL_NODES (more than any job's ranks).
+const maxVirtualNodes = 1 << 20
+
+// virtualNodes is the number of virtual nodes per node that the
+// environment asks for (envVirtualNodes); 1 leaves the real nodes.
+func virtualNodes(lookup func(string) (string, bool)) (int, error) {
+	s, _ := lookup(envVirtualNodes)
+	if s == "" {
+		return 1, nil
+	}
+	k, err := strconv.Atoi(s)
+	if err != nil || k < 1 || k > maxVirtualNodes {
+		return 0, fmt.Errorf("%w: %s=%q: want a whole number of nodes per node, from 1 (the real nodes) to %d",
+			ErrInvalid, envVirtualNodes, s, maxVirtualNodes)
+	}
+	return k, nil
+}

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestFlagsAfterName (issue 10.1): flags work before and after the project
+// TestFlagsAfterName: flags work before and after the project
 // name, as the README writes them.
 func TestFlagsAfterName(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "myjob")
@@ -43,7 +43,7 @@ func TestInterspersed(t *testing.T) {
 	}
 }
 
-// TestNewWithoutName (issue 10.1): `new` alone shows its usage and says
+// TestNewWithoutName: `new` alone shows its usage and says
 // what is missing.
 func TestNewWithoutName(t *testing.T) {
 	out, err := runCLI(t, "new")
@@ -55,7 +55,7 @@ func TestNewWithoutName(t *testing.T) {
 	}
 }
 
-// TestVersion (issue 10.2): --version tells the module version or the VCS
+// TestVersion: --version tells the module version or the VCS
 // revision, never a bare "dev".
 func TestVersion(t *testing.T) {
 	for _, c := range []struct {
@@ -78,7 +78,7 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// TestNewCreatesParents (issue 10.13): new sub/dir/proj makes the parents,
+// TestNewCreatesParents: new sub/dir/proj makes the parents,
 // and a failure removes the parents it made.
 func TestNewCreatesParents(t *testing.T) {
 	root := t.TempDir()
@@ -98,7 +98,7 @@ func TestNewCreatesParents(t *testing.T) {
 	}
 }
 
-// TestGitignore (issue 10.13): the results of a template are ignored.
+// TestGitignore: the results of a template are ignored.
 func TestGitignore(t *testing.T) {
 	for tpl, want := range map[string]string{"sweep": "sweep.csv\n", "mapreduce": "wordcount.tsv\n", "minimal": ".mpi-pc\n"} {
 		dir := filepath.Join(t.TempDir(), "job")
@@ -111,7 +111,7 @@ func TestGitignore(t *testing.T) {
 	}
 }
 
-// TestNoMakefileNoMakeRun (issue 10.13): a template without a Makefile does
+// TestNoMakefileNoMakeRun: a template without a Makefile does
 // not tell the user to run make.
 func TestNoMakefileNoMakeRun(t *testing.T) {
 	srv := serve(t, tarGz(t, entry{name: "README.md", body: "hi"}), 0)
@@ -124,7 +124,7 @@ func TestNoMakefileNoMakeRun(t *testing.T) {
 	}
 }
 
-// TestSlurmOptions (issue 10.10): the Slurm options a cluster needs reach
+// TestSlurmOptions: the Slurm options a cluster needs reach
 // both batch scripts; a partition list is accepted; bad values are refused.
 func TestSlurmOptions(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "job")
@@ -151,7 +151,7 @@ func TestSlurmOptions(t *testing.T) {
 	}
 }
 
-// TestCompletion (issue 10.13): the shipped bash script completes the
+// TestCompletion: the shipped bash script completes the
 // flags of a command and the template names.
 func TestCompletion(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {

@@ -19,7 +19,7 @@ func needPC(t *testing.T, pcs ...string) {
 	}
 }
 
-// TestMakeEnvQuoted (issue 10.3): eval "$(make -s env)" puts the whole
+// TestMakeEnvQuoted: eval "$(make -s env)" puts the whole
 // flags into the shell, under both MPIs.
 func TestMakeEnvQuoted(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
@@ -59,7 +59,7 @@ func mpichProject(t *testing.T) (string, context.Context) {
 	return dir, ctx
 }
 
-// TestMixedBuildIsLoud (issue 10.3): compiled against MPICH's mpi.h but
+// TestMixedBuildIsLoud: compiled against MPICH's mpi.h but
 // linked with Open MPI's library (what a half-exported CGO_LDFLAGS gives,
 // because gompi adds -lmpi), the program stops before main and says so.
 func TestMixedBuildIsLoud(t *testing.T) {
@@ -123,7 +123,7 @@ func TestMPIChoice(t *testing.T) {
 	}
 }
 
-// TestSbatchRankCheckSpeaks (issue 10.5): when the launcher gives no task an
+// TestSbatchRankCheckSpeaks: when the launcher gives no task an
 // MPI rank (srun --mpi=none), both batch scripts print FATAL and exit 1,
 // under set -o pipefail. srun and apptainer are stand-ins here.
 func TestSbatchRankCheckSpeaks(t *testing.T) {

@@ -36,7 +36,7 @@ func needMPI(t *testing.T) {
 	}
 }
 
-// TestNewBuildsOffline (issue 10.2, acceptance): `new myjob` with no flags,
+// TestNewBuildsOffline: `new myjob` with no flags,
 // then make build && make run, with GOFLAGS=-mod=mod GOPROXY=off and an
 // empty module cache.
 func TestNewBuildsOffline(t *testing.T) {
@@ -58,7 +58,7 @@ func TestNewBuildsOffline(t *testing.T) {
 	}
 }
 
-// TestContainerRecipes (issue 10.4, acceptance): for every template, copy
+// TestContainerRecipes: for every template, copy
 // exactly the %files of apptainer/job.def into an empty directory, then run
 // %post's build step there, offline; the checker passes the definition.
 func TestContainerRecipes(t *testing.T) {
@@ -143,7 +143,7 @@ func postBuild(t *testing.T, def, root string) string {
 	return strings.ReplaceAll(post[start:end], "/opt/", root+"/opt/")
 }
 
-// TestCheckFilesCatchesMissing (issue 10.4): the checker names a package
+// TestCheckFilesCatchesMissing: the checker names a package
 // directory, go.sum or vendor/ that %files leaves out, and a source outside
 // the project.
 func TestCheckFilesCatchesMissing(t *testing.T) {

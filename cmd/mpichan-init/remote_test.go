@@ -152,7 +152,7 @@ func manyEntries(n int) []entry {
 	return es
 }
 
-// TestRemoteErrorsNameTheCause (issue 10.11): an unknown host and a 404
+// TestRemoteErrorsNameTheCause: an unknown host and a 404
 // fail at once, not retried, and a refused connection is named when the
 // deadline ends the retries.
 func TestRemoteErrorsNameTheCause(t *testing.T) {
@@ -193,7 +193,7 @@ func TestRemoteErrorsNameTheCause(t *testing.T) {
 	}
 }
 
-// TestLocalTemplates (issue 10.11): a local .tar.gz (with --sha256) and a
+// TestLocalTemplates: a local .tar.gz (with --sha256) and a
 // local directory are accepted as --template; an unsafe directory is not.
 func TestLocalTemplates(t *testing.T) {
 	src := t.TempDir()

@@ -31,7 +31,7 @@ type slurmRun struct {
 	fail   []string // the job must fail, and its output hold each of these
 }
 
-// TestSlurm (issue 8, point 4) runs the job that mpichan-init generates for
+// TestSlurm runs the job that mpichan-init generates for
 // 3 nodes x 2 tasks on a real Slurm whose nodes are 3 separate test hosts
 // (network namespaces, each with its own address and slurmd; slurmctld on
 // h1). Under Open MPI it launches with srun --mpi=pmix and with mpirun inside

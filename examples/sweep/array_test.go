@@ -34,7 +34,7 @@ func TestArrayPart(t *testing.T) {
 	}
 }
 
-// TestArrayMerge (issue 10.10): three parts of a grid, as a job array of
+// TestArrayMerge: three parts of a grid, as a job array of
 // three tasks writes them, merge into the file a whole run writes, byte
 // for byte; a missing part is named, and the merged file is not written.
 func TestArrayMerge(t *testing.T) {

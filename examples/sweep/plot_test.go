@@ -18,7 +18,7 @@ func plotRows(damping, omega span) []row {
 	return rows
 }
 
-// TestPlot40Curves (issue 10.12) draws 40 damping curves as PNG at a size
+// TestPlot40Curves draws 40 damping curves as PNG at a size
 // given like -plot-size, and checks the size and that the colour bar and
 // key are outside the data: the strip right of the axes holds the bar's
 // colours. MPICHAN_PLOT_OUT=file keeps the PNG to look at.

@@ -132,7 +132,7 @@ func freshCopy(t *testing.T) string {
 	return dst
 }
 
-// TestDocCommands (issue 10, acceptance): every shell command of the
+// TestDocCommands: every shell command of the
 // documentation runs as written, each document on its own fresh copy of the
 // repository, with no cgo flags in the environment; the commands that
 // cannot run here are listed, with the reason, in docs/commands-not-run.txt,

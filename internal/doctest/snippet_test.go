@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// TestReadmeProgram (issue 10.8): the README's Go program, copied as it
+// TestReadmeProgram: the README's Go program, copied as it
 // is, compiles against this checkout's SDK and, on 1, 2 and 4 ranks, takes
 // all 100 tasks exactly once between the ranks (1 rank: no hang, although
 // 100 tasks do not fit in the channel).

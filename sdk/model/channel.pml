@@ -107,7 +107,7 @@ inline put(m, mb, try) {
 		atomic { t = tail_w; tail_w = tail_w + k }; /* @ticket ring_put: fetch_op(W_TAIL, k) */
 #ifndef MUT_NO_SLOT_CHECK
 		/* @slot-check states_free (R_WAIT: settle, ring_write again); always,
-		 * since session 6 (ring_put) */
+		 * as ring_put does */
 		i = 0;
 		do
 		:: i < k -> (state[(t + i) % CAP] >= 3 * (t + i)); i++

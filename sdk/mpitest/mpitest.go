@@ -56,6 +56,12 @@ func Worker() bool { return os.Getenv(envRanks) != "" }
 // not wait for it forever.
 func Run(t *testing.T, n int, body func(t *testing.T)) {
 	t.Helper()
+	run(t, n, nil, body)
+}
+
+// run is Run, with env added to the launch's environment.
+func run(t *testing.T, n int, env []string, body func(t *testing.T)) {
+	t.Helper()
 	if want := os.Getenv(envRanks); want != "" {
 		if want != strconv.Itoa(n) {
 			t.Fatalf("mpitest: launched with %s ranks, test wants %d", want, n)
@@ -72,7 +78,7 @@ func Run(t *testing.T, n int, body func(t *testing.T)) {
 	if testing.Short() {
 		t.Skip("multi-rank test skipped in -short mode")
 	}
-	out, err := Launch(n, os.Args[0], "-test.run="+runPattern(t.Name()), "-test.v=true", "-test.count=1")
+	out, err := launch(n, env, os.Args[0], "-test.run="+runPattern(t.Name()), "-test.v=true", "-test.count=1")
 	if err != nil && PassedBeforeWatchdog(out, t.Name(), n) {
 		t.Logf("%d ranks: every rank passed; the launcher then failed (%v) because mpichan's Finalize watchdog ended ranks stuck in MPICH 4.0's MPI_Finalize (docs/MPI.md)", n, err)
 		err = nil
@@ -132,6 +138,11 @@ func runPattern(name string) string {
 // matches the linked MPI library, and returns its combined output. It gives
 // up after MPICHAN_TEST_TIMEOUT.
 func Launch(n int, program string, args ...string) (string, error) {
+	return launch(n, nil, program, args...)
+}
+
+// launch is Launch, with env added to the launch's environment.
+func launch(n int, env []string, program string, args ...string) (string, error) {
 	timeout := 5 * time.Minute
 	if v := os.Getenv("MPICHAN_TEST_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -144,7 +155,7 @@ func Launch(n int, program string, args ...string) (string, error) {
 	defer cancel()
 	argv := append(Launcher(n), program)
 	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], args...)...)
-	cmd.Env = append(os.Environ(), Env(n)...)
+	cmd.Env = append(append(os.Environ(), Env(n)...), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 10 * time.Second
@@ -208,14 +219,17 @@ func AcrossHosts() bool { return os.Getenv(envHosts) != "" }
 // hosts, where every one-sided operation is a round trip over TCP.
 const hostsScale = 0.002
 
-// Scaled is count, or a share of it across hosts (hostsScale, or
-// MPICHAN_TEST_SCALE when set: a fraction such as 0.1), at least 1. Tests
-// use it for message counts, so that the same assertions hold over TCP
-// within the same deadlines.
+// Scaled is count, or a share of it across hosts (hostsScale) or on
+// virtual nodes (relayScale, RunRelayedToo), or MPICHAN_TEST_SCALE when
+// set (a fraction such as 0.1), at least 1. Tests use it for message
+// counts, so that the same assertions hold over TCP or the relay within
+// the same deadlines.
 func Scaled(count int) int {
 	f := 1.0
 	if AcrossHosts() {
 		f = hostsScale
+	} else if k, _ := strconv.Atoi(os.Getenv(envNodes)); k > 1 {
+		f = relayScale
 	}
 	if v, err := strconv.ParseFloat(os.Getenv("MPICHAN_TEST_SCALE"), 64); err == nil && v > 0 {
 		f = v

@@ -56,7 +56,7 @@ func main() {
 	// 20,000 messages of 8 KiB, as many as of 8 float64: a run of 2,000
 	// lasted 9-40 ms under MPICH on one node, less than the scheduler's
 	// slices on 4 ranks on 2 cores, and its ratio measured the scheduler
-	// (docs/PERFORMANCE.md, "Summary of session 11").
+	// (docs/PERFORMANCE.md, "How the figures are measured").
 	flag.IntVar(&c.nbig, "nbig", 20000, "messages of 8 KiB per ratio run")
 	flag.IntVar(&c.reps, "reps", 5, "runs of each contender (ratio); odd, for a true median")
 	flag.IntVar(&c.rtt, "rtt", 20000, "iterations of the latency runs")

@@ -15,13 +15,24 @@ import (
 	"math"
 )
 
+// virtualNodes is how many nodes Node makes of each real node (see
+// SplitNodes); 0 or 1 leaves the real nodes.
+var virtualNodes int
+
+// SplitNodes makes every later Node split each node's ranks into k virtual
+// nodes, world rank r on virtual node r mod k, so that ranks on one host
+// take the paths they take across nodes (k < 2: the real nodes). Call it
+// before any channel is made, with the same k on every rank.
+func SplitNodes(k int) { virtualNodes = k }
+
 // Node splits c by node (collective): node holds the ranks of c that share
-// this rank's node, in c's order; one reports whether that is every rank of
-// c; hostLocal is rank host's rank in node, or -1 when host is elsewhere.
+// this rank's node (or virtual node, SplitNodes), in c's order; one reports
+// whether that is every rank of c; hostLocal is rank host's rank in node,
+// or -1 when host is elsewhere.
 func (c *Comm) Node(host int) (node *Comm, one bool, hostLocal int, err error) {
 	var out Comm
 	var o, h C.int
-	if err := check("MPI_Comm_split_type", C.rma_node(c.c, C.int(host), &out.c, &o, &h)); err != nil {
+	if err := check("MPI_Comm_split_type", C.rma_node(c.c, C.int(host), C.int(virtualNodes), &out.c, &o, &h)); err != nil {
 		return nil, false, 0, err
 	}
 	return &out, o != 0, int(h), nil

@@ -124,13 +124,6 @@ func (c *Comm) Size() int {
 	return int(s)
 }
 
-// OneNode reports whether all ranks of c run on one node (collective).
-func (c *Comm) OneNode() (bool, error) {
-	var one C.int
-	err := check("MPI_Comm_split_type", C.rma_one_node(c.c, &one))
-	return one != 0, err
-}
-
 // Barrier is a barrier on c that can be given up: it returns at once, and
 // done reports whether every rank of c has entered it.
 func (c *Comm) Barrier() (done func() (bool, error), err error) {
@@ -165,7 +158,6 @@ type Win struct {
 	w    C.MPI_Win
 	base unsafe.Pointer
 	host unsafe.Pointer // the host's memory, for a window from AllocateShared
-	size int
 }
 
 // Allocate creates a window of size bytes on the calling rank (collective;
@@ -175,7 +167,6 @@ func Allocate(c *Comm, size int) (*Win, error) {
 	if err := check("MPI_Win_allocate", C.rma_alloc(c.c, C.MPI_Aint(size), &w.w, &w.base)); err != nil {
 		return nil, err
 	}
-	w.size = size
 	if size > 0 {
 		C.memset(w.base, 0, C.size_t(size))
 	}
@@ -190,20 +181,10 @@ func AllocateShared(c *Comm, size, host int) (*Win, error) {
 	if err := check("MPI_Win_allocate_shared", C.rma_alloc_shared(c.c, C.MPI_Aint(size), C.int(host), &w.w, &w.base, &w.host)); err != nil {
 		return nil, err
 	}
-	w.size = size
 	if size > 0 {
 		C.memset(w.base, 0, C.size_t(size))
 	}
 	return &w, nil
-}
-
-// Local is the window memory of the calling rank (nil when it hosts nothing).
-// Write it only before LockAll; afterwards use the atomic calls.
-func (w *Win) Local() []byte {
-	if w.size == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(w.base), w.size)
 }
 
 // InitChannel writes a channel's initial control and state words for
@@ -279,12 +260,6 @@ func (w *Win) FetchAdd(target, disp int, v int64) (int64, error) {
 	var old C.int64_t
 	err := check("MPI_Fetch_and_op", C.rma_fetch_add(w.w, C.int(target), C.MPI_Aint(disp), C.int64_t(v), &old))
 	return int64(old), err
-}
-
-// Load atomically reads len(out) int64 words starting at disp.
-func (w *Win) Load(target, disp int, out []int64) error {
-	defer serialize()()
-	return check("MPI_Get_accumulate", C.rma_load(w.w, C.int(target), C.MPI_Aint(disp), C.int(len(out)), (*C.int64_t)(unsafe.Pointer(&out[0]))))
 }
 
 // Put writes buf at disp on target with MPI_Put and flushes it.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh: chanbench on 2 and on 3 of the test hosts with one rank a host,
 # and on 3 hosts with 2 ranks each (MPICHAN_HOSTS, from up.sh: rank r on
-# host r mod 3), under each configuration (mpich-tcp, ompi-ucx) in one run,
-# and the results written into docs/PERFORMANCE.md between the bench-hosts
-# markers.
+# host r mod 3), under each configuration (mpich-tcp, ompi-ucx) in one run.
+# The results table goes to OUT (default bin/bench-hosts.md) and to stdout;
+# no document is edited.
 # Run from the repository root:
 #
 #   MPICHAN_HOSTS=/tmp/mpichan-hosts bash sdk/mpitest/hosts/bench.sh
@@ -14,23 +14,22 @@
 #
 # 10,000 messages of 8 KiB a run, not 2,000: across the test hosts a run of
 # 2,000 lasted 40-400 ms, and one rank kept off the cores for 200-500 ms at
-# its end (seen with per-rank timestamps, session 11) set the run's time,
-# the farm's and the channel's alike; the runs' ratios then swung 0.3-5x
-# and a median of 5 fell either side of 1. docs/PERFORMANCE.md, "Summary
-# of session 11", has the two run lengths side by side.
+# its end (seen with per-rank timestamps) set the run's time, the farm's
+# and the channel's alike; the runs' ratios then swung 0.3-5x and a median
+# of 5 fell either side of 1 (CHANGELOG.md has the two run lengths side by
+# side).
 set -euo pipefail
 : "${MPICHAN_HOSTS:?run up.sh and set MPICHAN_HOSTS to its helpers directory}"
 ARGS=${ARGS:--only ratio,latency -n 10000 -nbig 10000 -reps 5 -rtt 200}
 RANKS=${RANKS:-2 3 6}
 TIMEOUT=${TIMEOUT:-600}
-doc=docs/PERFORMANCE.md
+OUT=${OUT:-bin/bench-hosts.md}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_MCA_opal_signal=
 if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
 {
-	echo "<!-- bench-hosts:begin (written by make bench-hosts; do not edit by hand) -->"
 	echo "### Across 2 and 3 test hosts (make bench-hosts)"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
@@ -68,14 +67,7 @@ for n in $RANKS; do for cfg in mpich-tcp ompi-ucx; do
 	farm=$(grep -E "^8 float64 run" "$o" | sed -E 's/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s.*/\1 \2/' | awk '{print ($1>$2?$1:$2)}' | paste -sd' ')
 	echo "| $cfg | $n ($((n < 3 ? n : 3))) | ${lat:-? | ? | ?} | $(ratio '8 float64') | $(ratio '8 KiB') | $reqs | $cpu | $(runs 3) | $farm |" >> "$work/section"
 done; done
-echo "<!-- bench-hosts:end -->" >> "$work/section"
-
-# Replace the section between the markers, or append it.
-if grep -q '<!-- bench-hosts:begin' "$doc"; then
-	awk -v f="$work/section" '/<!-- bench-hosts:begin/{while((getline l < f)>0) print l; skip=1; next} /<!-- bench-hosts:end -->/{skip=0; next} !skip' "$doc" > "$work/doc"
-else
-	{ cat "$doc"; echo; cat "$work/section"; } > "$work/doc"
-fi
-cp "$work/doc" "$doc"
-echo "bench.sh: wrote the bench-hosts section of $doc:"
-cat "$work/section"
+mkdir -p "$(dirname "$OUT")"
+cp "$work/section" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+echo "bench.sh: wrote $OUT:"
+cat "$OUT"

@@ -4,7 +4,8 @@
 //
 // # Life of a job
 //
-// main calls Init first, on the main goroutine, and Finalize last:
+// main calls Init first and Finalize last, both on the main goroutine (MPI
+// finalizes on the thread it started on; Init locks the goroutine to it):
 //
 //	func main() {
 //		if err := mpichan.Init(); err != nil {
@@ -15,7 +16,9 @@
 //	}
 //
 // Init starts MPI with MPI_THREAD_MULTIPLE and returns an error when MPI
-// cannot give what the SDK needs. World, Rank and Size describe the job
+// cannot give what the SDK needs, or when the program was built against
+// one MPI's header and runs with another's library. Importing the package
+// does nothing of the kind: no MPI call, no thread lock, no exit. World, Rank and Size describe the job
 // between Init and Finalize, and panic with ErrNotInitialized outside it.
 //
 // # Channels
@@ -90,4 +93,9 @@
 // with 2,000 messages of 8 KiB, the other ranks' loops ended 10-240 ms
 // after the host's last put behind a host in MPI_Barrier, 1-12 ms behind
 // one in Free: sdk/cmd/drain).
+//
+// MPICHAN_VIRTUAL_NODES=k makes the ranks of each node act as k nodes
+// (world rank r on virtual node r mod k), so that channels take the
+// across-nodes path, the host's relay server, on one host: the SDK's own
+// tests run the relay that way under plain go test (mpitest.RunRelayedToo).
 package mpichan

@@ -88,7 +88,7 @@ func splitMsgs(b []byte) ([][]byte, error) {
 		return nil, bad
 	}
 	n := wordAt(b, 0)
-	if n < 0 || n > int64(len(b)/8) {
+	if n < 0 || n >= int64(len(b)/8) { // room for the count and n lengths
 		return nil, bad
 	}
 	at := 8 * (1 + int(n))

@@ -174,7 +174,7 @@ const relayBatchBytes = 24 << 10
 // ms (measured with chanbench, 8 KiB messages). With 50 yields and naps up
 // to 500 µs at the default timer slack, a relayed batch of 8 float64
 // messages moved 0.4-0.8x the farm's messages across 2 hosts, against
-// 0.7-1.1x now (with relayServer's yields; PERFORMANCE.md section 6).
+// 0.7-1.1x with these (and relayServer's yields; CHANGELOG.md).
 func answerPause(attempt int) {
 	const yields = 200
 	if attempt < yields {

@@ -9,19 +9,6 @@ int rma_fetch_add(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old) {
 	return MPI_Win_flush(t, w);
 }
 
-int rma_fetch_or(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old) {
-	int rc = MPI_Fetch_and_op(&v, old, MPI_INT64_T, t, d, MPI_BOR, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
-// rma_load reads n int64 words atomically (element-wise) into out.
-int rma_load(MPI_Win w, int t, MPI_Aint d, int n, int64_t *out) {
-	int rc = MPI_Get_accumulate(NULL, 0, MPI_INT64_T, out, n, MPI_INT64_T, t, d, n, MPI_INT64_T, MPI_NO_OP, w);
-	if (rc != MPI_SUCCESS) return rc;
-	return MPI_Win_flush(t, w);
-}
-
 // rma_put puts n bytes at d on t, then flushes (a raw bandwidth baseline).
 int rma_put(MPI_Win w, int t, MPI_Aint d, char *buf, int n) {
 	int rc = MPI_Put(buf, n, MPI_BYTE, t, d, n, MPI_BYTE, w);
@@ -69,26 +56,23 @@ int rma_dup(MPI_Comm c, MPI_Comm *out) {
 	return MPI_Comm_set_errhandler(*out, MPI_ERRORS_RETURN);
 }
 
-// rma_one_node sets *one when every rank of c shares this rank's node.
-int rma_one_node(MPI_Comm c, int *one) {
-	MPI_Comm node;
-	int n, all, rc = MPI_Comm_split_type(c, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-	if (rc != MPI_SUCCESS) return rc;
-	MPI_Comm_size(node, &n);
-	MPI_Comm_size(c, &all);
-	MPI_Comm_free(&node);
-	*one = n == all;
-	return MPI_SUCCESS;
-}
-
 // rma_node splits c by node (MPI_Comm_split_type SHARED, ranks in c's
-// order): *node gets this rank's node, *one is set when that node holds
-// every rank of c, and *host_local is rank host's rank in *node, or -1 when
-// host is on another node.
-int rma_node(MPI_Comm c, int host, MPI_Comm *node, int *one, int *host_local) {
+// order), and each node further into parts virtual nodes when parts > 1
+// (world rank r in part r % parts): *node gets this rank's node, *one is
+// set when that node holds every rank of c, and *host_local is rank host's
+// rank in *node, or -1 when host is on another node.
+int rma_node(MPI_Comm c, int host, int parts, MPI_Comm *node, int *one, int *host_local) {
 	MPI_Group all, mine;
 	int n, size, rc = MPI_Comm_split_type(c, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, node);
 	if (rc != MPI_SUCCESS) return rc;
+	if (parts > 1) {
+		MPI_Comm shared = *node;
+		int world;
+		MPI_Comm_rank(MPI_COMM_WORLD, &world);
+		rc = MPI_Comm_split(shared, world % parts, 0, node); /* key 0: c's order */
+		MPI_Comm_free(&shared);
+		if (rc != MPI_SUCCESS) return rc;
+	}
 	MPI_Comm_set_errhandler(*node, MPI_ERRORS_RETURN);
 	MPI_Comm_size(*node, &n);
 	MPI_Comm_size(c, &size);
@@ -106,16 +90,10 @@ int rma_comm_free(MPI_Comm *c) { return MPI_Comm_free(c); }
 int rma_rank(MPI_Comm c, int *r) { return MPI_Comm_rank(c, r); }
 int rma_size(MPI_Comm c, int *s) { return MPI_Comm_size(c, s); }
 
-int64_t rma_local_load(void *base, MPI_Aint d) {
-	return __atomic_load_n((int64_t *)((char *)base + d), __ATOMIC_ACQUIRE);
-}
-
 void rma_library(char *buf, int *n) { MPI_Get_library_version(buf, n); }
 int rma_lib_max(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
 int rma_initialized(void) { int f = 0; MPI_Initialized(&f); return f; }
 int rma_finalized(void) { int f = 0; MPI_Finalized(&f); return f; }
-int rma_thread_level(void) { int p = 0; MPI_Query_thread(&p); return p; }
-int rma_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 
 /* ---- RemoteChannel protocol steps (docs/DESIGN.md) ---- */
 
@@ -399,8 +377,8 @@ int ring_put(ring_h h, int64_t k, char *buf, char *data, int64_t len, int64_t *o
 	/* The slots are always looked at, even when every frame was free at
 	 * the reservation: the tickets come in a later call, and meanwhile
 	 * other puts and takes may have gone round the ring while one message
-	 * stayed held, whose slot the new tickets can then reach (it skipped
-	 * the look until session 6: docs/RELIABILITY.md). */
+	 * stayed held, whose slot the new tickets can then reach (see
+	 * docs/RELIABILITY.md, "Slot check"). */
 	return write_frames(r, *ticket, k, buf, data, len, 1, &k);
 }
 

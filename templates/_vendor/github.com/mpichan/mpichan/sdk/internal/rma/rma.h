@@ -10,26 +10,20 @@
 #include <stdint.h>
 
 int rma_fetch_add(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old);
-int rma_fetch_or(MPI_Win w, int t, MPI_Aint d, int64_t v, int64_t *old);
-int rma_load(MPI_Win w, int t, MPI_Aint d, int n, int64_t *out);
 int rma_put(MPI_Win w, int t, MPI_Aint d, char *buf, int n);
 int rma_alloc(MPI_Comm c, MPI_Aint size, MPI_Win *w, void **base);
 int rma_alloc_shared(MPI_Comm c, MPI_Aint size, int host, MPI_Win *w, void **base, void **host_base);
 int rma_poke(MPI_Win w, int self);
 int rma_allreduce(MPI_Comm c, int64_t *in, int64_t *out, int n, int max);
 int rma_dup(MPI_Comm c, MPI_Comm *out);
-int rma_one_node(MPI_Comm c, int *one);
-int rma_node(MPI_Comm c, int host, MPI_Comm *node, int *one, int *host_local);
+int rma_node(MPI_Comm c, int host, int parts, MPI_Comm *node, int *one, int *host_local);
 int rma_comm_free(MPI_Comm *c);
 int rma_rank(MPI_Comm c, int *r);
 int rma_size(MPI_Comm c, int *s);
-int64_t rma_local_load(void *base, MPI_Aint d);
 void rma_library(char *buf, int *n);
 int rma_lib_max(void);
 int rma_initialized(void);
 int rma_finalized(void);
-int rma_thread_level(void);
-int rma_thread_multiple(void);
 
 /* Control words at the start of a channel host's window, then cap state
  * words, then cap slots of slot_size bytes (8-byte header + frame). free
