@@ -124,7 +124,7 @@ soak: setup
 # results (jobs.sh).
 HOSTS_DIR := /tmp/mpichan-hosts
 HOSTS_ENV = MPICHAN_HOSTS=$(HOSTS_DIR) MPICHAN_TEST_TIMEOUT=10m
-HOSTS_TESTS := ^(TestExactlyOnce|TestFIFO|TestClaims|TestBadInput|TestHostBusy|TestLoopStopKeepsMessages|TestAllPerLoopError|TestOneSidedComponents|TestRefusedAcrossHosts)$$
+HOSTS_TESTS := ^(TestExactlyOnce|TestTasks|TestFIFO|TestClaims|TestBadInput|TestHostBusy|TestLoopStopKeepsMessages|TestAllPerLoopError|TestOneSidedComponents|TestRefusedAcrossHosts)$$
 HOSTS_REMOTES ?= default rma
 test-hosts:
 	@echo "== across 3 test hosts ($(MPI))"

@@ -69,7 +69,14 @@ func expandTree(t *testing.T, ch *mpichan.Channel[int64], counts []int32, viaTak
 // mark Done themselves, on shared memory and with MPI atomics.
 func TestTasks(t *testing.T) {
 	for _, noShared := range []bool{false, true} {
-		mpitest.Run(t, 4, func(t *testing.T) {
+		name := map[bool]string{false: "shared_memory", true: "mpi_atomics"}[noShared]
+		t.Run(name, func(t *testing.T) { testTasks(t, noShared) })
+	}
+}
+
+func testTasks(t *testing.T, noShared bool) {
+	{
+		mpitest.RunRelayedToo(t, 4, func(t *testing.T) {
 			ch := newChan[int64](t, mpichan.Options{Capacity: 4, FrameSize: 8, Tasks: true, NoShared: noShared})
 			defer free(t, ch)
 			counts := make([]int32, 1<<(treeDepth+1)-1)
@@ -92,7 +99,7 @@ func TestTasks(t *testing.T) {
 // one inside a Hold; takers that find the queue empty between its puts
 // do not end, and every root's tree is expanded.
 func TestTasksHold(t *testing.T) {
-	mpitest.Run(t, 3, func(t *testing.T) {
+	mpitest.RunRelayedToo(t, 3, func(t *testing.T) {
 		ctx := deadline(t, time.Minute)
 		ch := newChan[int64](t, mpichan.Options{Capacity: 4, FrameSize: 8, Tasks: true})
 		defer free(t, ch)
