@@ -63,8 +63,8 @@ func expandTree(t *testing.T, ch *mpichan.Channel[int64], counts []int32, viaTak
 	}
 }
 
-// TestTasks: tasks that put tasks, on a small channel so that puts wait
-// for room; takes end on every rank exactly when the whole tree is
+// TestTasks: tasks that put tasks, on a channel small enough to be full
+// at times; takes end on every rank exactly when the whole tree is
 // expanded, each task once, whether takers range over All or Take and
 // mark Done themselves, on shared memory and with MPI atomics.
 func TestTasks(t *testing.T) {
@@ -74,25 +74,24 @@ func TestTasks(t *testing.T) {
 	}
 }
 
+// testTasks is one configuration of TestTasks.
 func testTasks(t *testing.T, noShared bool) {
-	{
-		mpitest.RunRelayedToo(t, 4, func(t *testing.T) {
-			ch := newChan[int64](t, mpichan.Options{Capacity: 4, FrameSize: 8, Tasks: true, NoShared: noShared})
-			defer free(t, ch)
-			counts := make([]int32, 1<<(treeDepth+1)-1)
-			if mpichan.Rank() == 0 {
-				if err := ch.Put(deadline(t, time.Minute), 0); err != nil {
-					t.Fatal(err)
-				}
+	mpitest.RunRelayedToo(t, 4, func(t *testing.T) {
+		ch := newChan[int64](t, mpichan.Options{Capacity: 4, FrameSize: 8, Tasks: true, NoShared: noShared})
+		defer free(t, ch)
+		counts := make([]int32, 1<<(treeDepth+1)-1)
+		if mpichan.Rank() == 0 {
+			if err := ch.Put(deadline(t, time.Minute), 0); err != nil {
+				t.Fatal(err)
 			}
-			expandTree(t, ch, counts, mpichan.Rank()%2 == 1)
-			takenOnce(t, counts)
-			st, err := ch.State()
-			if err != nil || st.Done != st.Claimed || st.Taken != st.Claimed || st.Len != 0 || st.Claimed < 1 {
-				t.Fatalf("state after the end: %+v, %v", st, err)
-			}
-		})
-	}
+		}
+		expandTree(t, ch, counts, mpichan.Rank()%2 == 1)
+		takenOnce(t, counts)
+		st, err := ch.State()
+		if err != nil || st.Done != st.Claimed || st.Taken != st.Claimed || st.Len != 0 || st.Claimed < 1 {
+			t.Fatalf("state after the end: %+v, %v", st, err)
+		}
+	})
 }
 
 // TestTasksHold: a producer that holds no task puts several roots one by
