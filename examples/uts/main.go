@@ -42,7 +42,7 @@ func main() {
 	fs.BoolVar(&cfg.seq, "seq", false, "traverse in this process alone, without MPI (the baseline)")
 	fs.IntVar(&cfg.chunk, "chunk", defaultChunk, "nodes a message carries at most")
 	fs.IntVar(&cfg.poll, "poll", defaultPoll, "nodes a rank expands between two looks at the channel's length")
-	jobkit.ParseFlags(fs, about, os.Args[1:], cfg.check)
+	jobkit.ParseFlags(fs, about, os.Args[1:], func() error { return cfg.check() }) // cfg as parsed, not a copy from before
 	s, _ := lookup(cfg.tree)
 	if cfg.seq {
 		start := time.Now()
