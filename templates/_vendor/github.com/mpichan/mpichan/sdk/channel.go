@@ -48,26 +48,24 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error { return c.send(ctx, v,
 // TryPut sends v if there is room now; otherwise it fails with ErrFull.
 func (c *Channel[T]) TryPut(v T) error { return c.send(context.Background(), v, true) }
 
-// smallSlot bounds the slots that send frames on its stack.
+// smallSlot bounds the frames that send copies whole into one buffer.
 const smallSlot = 320
 
 // send puts v. When the codec can show v's bytes as they are and they fit
-// one frame, they are sent from where they are: a small frame is built on
-// the stack, a larger one is put as a header and the data itself; anything
-// else is encoded into a pooled buffer first.
+// one frame, a small frame is copied into a pooled buffer behind its
+// header (one contiguous put), a larger one is put as a header and the
+// data from where it is; anything else is encoded into a pooled buffer
+// first.
 func (c *Channel[T]) send(ctx context.Context, v T, try bool) error {
 	if c.view != nil {
 		if data := c.view(v); len(data) <= c.r.lay.frameSize {
-			var stack [smallSlot]byte
+			head := encodeBuffers.Get().(*[]byte)
+			defer recycle(head)
 			if frameHeader+len(data) <= smallSlot {
-				n := copy(stack[frameHeader:], data)
-				buf := stack[:frameHeader+n]
-				c.r.lay.header(buf, n, 1)
-				return c.r.putFrames(ctx, buf, nil, 1, n, try)
+				*head = append((*head)[:frameHeader], data...)
+				return c.r.put(ctx, *head, nil, try)
 			}
-			buf := stack[:frameHeader]
-			c.r.lay.header(buf, len(data), 1)
-			return c.r.putFrames(ctx, buf, data, 1, len(data), try)
+			return c.r.put(ctx, (*head)[:frameHeader], data, try)
 		}
 	}
 	msg, err := c.encode(v)
@@ -75,7 +73,7 @@ func (c *Channel[T]) send(ctx context.Context, v T, try bool) error {
 		return err
 	}
 	defer recycle(msg)
-	return c.r.put(ctx, *msg, try)
+	return c.r.put(ctx, *msg, nil, try)
 }
 
 // PutBatch puts vs in order, in as few batches as the channel allows: a
@@ -102,7 +100,7 @@ func (c *Channel[T]) PutF(ctx context.Context, v T) *Future[struct{}] {
 	msg, err := c.encode(v)
 	return newFuture(func() (struct{}, bool, error) {
 		if err == nil {
-			err = c.r.put(ctx, *msg, false)
+			err = c.r.put(ctx, *msg, nil, false)
 			recycle(msg)
 		}
 		return struct{}{}, err == nil, err
@@ -165,12 +163,36 @@ func (c *Channel[T]) All(ctx context.Context) iter.Seq2[T, error] {
 				yield(v, err)
 				return
 			}
-			if !ok || !yield(v, nil) {
+			if !ok {
+				return
+			}
+			more := yield(v, nil)
+			if err := c.r.finished(); err != nil {
+				if more {
+					yield(v, err)
+				}
+				return
+			}
+			if !more {
 				return
 			}
 		}
 	}
 }
+
+// Done marks one task this rank took from a channel with Options.Tasks as
+// done: the tasks it put while it held that one are then counted, and
+// takes everywhere end once no task is queued and none is held. Call it
+// once for every message Take, TryTake, TakeF or TakeAny returned; a range
+// over All or Views calls it itself when each iteration ends.
+func (c *Channel[T]) Done() error { return c.r.done(1) }
+
+// Hold keeps a channel with Options.Tasks open as if this rank held a
+// task: takes do not end until a matching Done. A rank that puts the
+// first tasks without holding one of the channel's own puts them inside
+// a Hold (or as one PutBatch), so that no taker sees the end between two
+// of its puts.
+func (c *Channel[T]) Hold() error { return c.r.hold() }
 
 // encode returns v's bytes behind frameHeader bytes of room, so that a
 // one-frame message is sent from this buffer as it is. The buffer comes
@@ -224,6 +246,7 @@ type State struct {
 	Free     int   // free frames
 	Claimed  int64 // messages claimed so far
 	Taken    int64 // messages taken so far
+	Done     int64 // tasks marked done so far (Options.Tasks)
 	Claiming bool  // whether any Claim has been made
 	Closed   bool
 }

@@ -17,46 +17,40 @@ const putBatchBytes = 256 << 10
 // one publication per batch (on a relay client: one request). It returns
 // how many were put.
 func (r *ring) putMany(ctx context.Context, msgs [][]byte) (int, error) {
-	if err := r.enter(); err != nil {
+	if err := r.guard.enter(); err != nil {
 		return 0, err
 	}
-	defer r.leave()
+	defer r.guard.leave()
 	raw := make([][]byte, len(msgs))
 	for i, m := range msgs {
 		raw[i] = m[frameHeader:]
 	}
 	done := 0
 	for done < len(raw) {
-		n, frames, bytes, err := r.cutBatch(raw[done:])
+		n, frames, bytes, err := cutBatch(r.lay, r.cap, raw[done:])
 		if err != nil {
 			return done, err
 		}
-		if r.relay != nil {
-			err = r.relayPut(ctx, raw[done:done+n], false)
-		} else {
-			err = r.writeBatch(ctx, false, raw[done:done+n], frames)
-		}
-		if err != nil {
+		if err := r.waitPut(ctx, false, r.t.prepareBatch(raw[done:done+n], frames)); err != nil {
 			return done, err
 		}
 		done += n
-		r.countPuts(n, bytes, frames-n)
+		r.stats.puts(n, bytes, frames-n)
 	}
 	return done, nil
 }
 
-// cutBatch returns how many of msgs (at least one) go into the next batch,
-// their frames and their bytes; or ErrTooLarge for a message the channel
-// cannot hold.
-func (r *ring) cutBatch(msgs [][]byte) (n, frames, bytes int, err error) {
+// cutBatch returns how many of msgs (at least one) go into the next batch
+// on a channel of capacity frames laid out as lay, their frames and their
+// bytes; or ErrTooLarge for a message the channel cannot hold.
+func cutBatch(lay layout, capacity int64, msgs [][]byte) (n, frames, bytes int, err error) {
 	for _, m := range msgs {
-		k := r.lay.frames(len(m))
-		if int64(k) > r.cap {
-			return 0, 0, 0, fmt.Errorf("%w: %d bytes need %d frames of %d bytes, the channel holds %d",
-				ErrTooLarge, len(m), k, r.lay.frameSize, r.cap)
+		k := lay.frames(len(m))
+		if int64(k) > capacity {
+			return 0, 0, 0, tooLarge(lay, capacity, len(m), k)
 		}
-		if n > 0 && (n == rma.BatchMax || int64(frames+k) > max(1, r.cap/4) ||
-			(frames+k)*r.lay.slotSize > putBatchBytes) {
+		if n > 0 && (n == rma.BatchMax || int64(frames+k) > max(1, capacity/4) ||
+			(frames+k)*lay.slotSize > putBatchBytes) {
 			break
 		}
 		frames += k
@@ -66,17 +60,9 @@ func (r *ring) cutBatch(msgs [][]byte) (n, frames, bytes int, err error) {
 	return n, frames, bytes, nil
 }
 
-// writeBatch puts msgs (frames in all) as one batch, unguarded (see
-// reserveAndWrite): with try it fails with ErrFull instead of waiting.
-func (r *ring) writeBatch(ctx context.Context, try bool, msgs [][]byte, frames int) error {
-	buf := alignedBuffer(frames * r.lay.slotSize)
-	counts := make([]int64, len(msgs))
-	at := 0
-	for i, m := range msgs {
-		counts[i] = int64(r.lay.encode(buf[at*r.lay.slotSize:], m))
-		at += int(counts[i])
-	}
-	return r.reserveAndWrite(ctx, try,
-		func() (int, int64, int64, error) { return r.steps.PutMany(counts, buf) },
-		func(ticket int64) (int, error) { return r.steps.WriteMany(ticket, counts, buf) })
+// tooLarge is the error for a message of n bytes, k frames, that a channel
+// of capacity frames laid out as lay cannot hold.
+func tooLarge(lay layout, capacity int64, n, k int) error {
+	return fmt.Errorf("%w: %d bytes need %d frames of %d bytes, the channel holds %d",
+		ErrTooLarge, n, k, lay.frameSize, capacity)
 }

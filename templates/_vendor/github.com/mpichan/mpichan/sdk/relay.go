@@ -27,6 +27,7 @@ const (
 	opClaim            // argument: messages claimed
 	opClose
 	opState
+	opDone // argument: tasks marked done
 )
 
 // Answers.

@@ -1,7 +1,6 @@
 package mpichan
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -10,18 +9,22 @@ import (
 	"github.com/mpichan/mpichan/sdk/internal/rma"
 )
 
-// relayClient sends a rank's requests to the host of a relayed channel
-// (relay.go) and waits for their answers.
+// relayClient is the transport of a rank off the host's node of a
+// relayed channel: it sends each try to the host's relay server (relay.go)
+// as one request and waits for the answer, which comes within a round
+// trip (the server never waits for a full or empty channel).
 type relayClient struct {
-	comm    *rma.Comm
-	host    int
-	backoff Backoff
-	tags    atomic.Int64
-	sent    *atomic.Int64 // requests sent
+	comm     *rma.Comm
+	host     int
+	lay      layout
+	prefetch int    // the largest batch a loop asks for
+	guard    *guard // the channel's: each request in flight holds it
+	tags     atomic.Int64
+	sent     *atomic.Int64 // requests sent
 }
 
-func newRelayClient(comm *rma.Comm, host int, b Backoff, sent *atomic.Int64) *relayClient {
-	return &relayClient{comm: comm, host: host, backoff: b, sent: sent}
+func newRelayClient(comm *rma.Comm, host int, lay layout, prefetch int, g *guard, sent *atomic.Int64) *relayClient {
+	return &relayClient{comm: comm, host: host, lay: lay, prefetch: prefetch, guard: g, sent: sent}
 }
 
 // call sends a request and returns the host's answer: its code, value and
@@ -84,13 +87,21 @@ func (c *relayClient) answer(tag int) (code int, value int64, body []byte, err e
 	return code, value, body, nil
 }
 
-// control makes a Claim (opClaim) or a Close (opClose) on the host.
-func (c *relayClient) control(op int, arg int64) error {
-	_, _, _, err := c.call(op, arg, nil)
+func (c *relayClient) claim(n int64) error {
+	_, _, _, err := c.call(opClaim, n, nil)
 	return err
 }
 
-// state reads the channel's state on the host.
+func (c *relayClient) done(n int64) error {
+	_, _, _, err := c.call(opDone, n, nil)
+	return err
+}
+
+func (c *relayClient) close() error {
+	_, _, _, err := c.call(opClose, 0, nil)
+	return err
+}
+
 func (c *relayClient) state() (State, error) {
 	_, _, body, err := c.call(opState, 0, nil)
 	if err != nil {
@@ -100,64 +111,48 @@ func (c *relayClient) state() (State, error) {
 		return State{}, fmt.Errorf("%w: relay state of %d bytes", errFrame, len(body))
 	}
 	w := func(i int) int64 { return wordAt(body, i) }
-	return State{Len: int(w(0)), Free: int(w(1)), Claimed: w(2), Taken: w(3), Claiming: w(4) != 0, Closed: w(5) != 0}, nil
+	return State{Len: int(w(0)), Free: int(w(1)), Claimed: w(2), Taken: w(3), Claiming: w(4) != 0, Closed: w(5) != 0, Done: w(6)}, nil
 }
 
 // stateWords is the words of a State on the wire.
-const stateWords = 6
+const stateWords = 7
 
-// relayTake takes up to want messages through the host (a relay client's
-// take): nothing and no error when none is left; ErrEmpty (try) or a wait
-// while the channel is empty. avail is the messages the host had waiting.
-// Messages a loop on this rank stopped with come first once the host has
-// none.
-func (r *ring) relayTake(ctx context.Context, want int, try bool) ([][]byte, int64, error) {
-	for attempt := 0; ; attempt++ {
-		code, avail, body, err := r.relay.call(opTake, int64(want), nil)
-		if err != nil {
-			return nil, 0, err
-		}
-		if code == rOK {
-			msgs, err := r.taken(body)
-			return msgs, avail, err
-		}
-		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
-			return [][]byte{msg}, 0, nil
-		}
-		if code == rNoneLeft {
-			return nil, 0, nil
-		}
-		if try {
-			return nil, 0, ErrEmpty
-		}
-		r.stats[sRetries].Add(1)
-		if err := r.backoff.Wait(ctx, attempt); err != nil {
-			return nil, 0, fmt.Errorf("mpichan: take: %w", err)
-		}
+// prepare: the relay sends the message, not its frames.
+func (c *relayClient) prepare(b, data []byte, _ int) outgoing {
+	if data == nil {
+		data = b[frameHeader:]
 	}
+	return outgoing{msgs: [][]byte{data}}
 }
 
-// relayPut puts msgs as one batch through the host (a relay client's
-// put): ErrClosed, ErrFull (try) or a wait while the channel is full.
-func (r *ring) relayPut(ctx context.Context, msgs [][]byte, try bool) error {
-	for attempt := 0; ; attempt++ {
-		code, _, _, err := r.relay.call(opPut, 0, msgs)
-		switch {
-		case err != nil:
-			return err
-		case code == rOK:
-			return nil
-		case code == rClosed:
-			return ErrClosed
-		case try:
-			return ErrFull
-		}
-		r.stats[sRetries].Add(1)
-		if err := r.backoff.Wait(ctx, attempt); err != nil {
-			return fmt.Errorf("mpichan: put: %w", err)
-		}
+func (c *relayClient) prepareBatch(msgs [][]byte, _ int) outgoing { return outgoing{msgs: msgs} }
+
+func (c *relayClient) put(o outgoing) (status, error) {
+	code, _, _, err := c.call(opPut, 0, o.msgs)
+	switch {
+	case err != nil:
+		return full, err
+	case code == rOK:
+		return done, nil
+	case code == rClosed:
+		return closed, nil
 	}
+	return full, nil
 }
+
+func (c *relayClient) takeOne(bool) ([]byte, int64, status, error) {
+	msgs, _, st, err := c.take(1, nil)
+	if err != nil || st != done {
+		return nil, -1, st, err
+	}
+	return msgs[0], -1, done, nil
+}
+
+// A relay client never hands out views.
+func (c *relayClient) release(int64) error { return nil }
+
+// The host's memory is not this rank's: nothing to release.
+func (c *relayClient) free() error { return nil }
 
 // relayBatchBytes bounds the frames of one relayed batch of takes. Across
 // the test hosts (MPICH and Open MPI over UCX tcp) an answer of 2 messages
@@ -185,79 +180,82 @@ func answerPause(attempt int) {
 	nap(min(10*time.Microsecond<<min(attempt-yields, 6), 100*time.Microsecond))
 }
 
-// taken reads the messages of a take's answer and counts them.
-func (r *ring) taken(body []byte) ([][]byte, error) {
-	msgs, err := splitMsgs(body)
-	r.countTakes(msgs...)
-	return msgs, err
-}
-
-// relayBatch is takeBatch on a relay client. It keeps take requests in
-// flight while the loop hands out a batch (as a two-sided farm keeps a
-// second task in flight), whenever the last answer said that more
-// messages were waiting than it brought: the next batches then travel
-// while this one is used. Enough requests fly to ask for the loop's batch
-// size (l.want <= Prefetch): one for small messages, up to Prefetch / 2
-// for messages of 8 KiB, of which one answer carries 2. A loop therefore
-// holds at most 2 x Prefetch messages. The server answers requests in
-// the order they were sent (one server thread; MPI keeps the order of
-// messages between two ranks), and the loop collects the answers in that
-// order, so a rank's messages keep their order. Each request in flight
-// holds the channel (enter), so Free waits for it; the loop's next batch
-// or its stop collects the answer.
-func (r *ring) relayBatch(ctx context.Context, l *takeLoop, want int) error {
-	perAnswer := max(1, relayBatchBytes/r.lay.slotSize)
+// take asks the host for up to want messages. In a range loop (f) it
+// keeps take requests in flight while the loop hands out a batch (as a
+// two-sided farm keeps a second task in flight), whenever the last answer
+// said that more messages were waiting than it brought: the next batches
+// then travel while this one is used. Enough requests fly to ask for the
+// loop's next batch size (at most Prefetch): one for small messages, up
+// to Prefetch / 2 for messages of 8 KiB, of which one answer carries 2. A
+// loop therefore holds at most 2 x Prefetch messages. The server answers
+// requests in the order they were sent (one server thread; MPI keeps the
+// order of messages between two ranks), and the loop collects the answers
+// in that order, so a rank's messages keep their order. Each request in
+// flight holds the channel's guard, so Free waits for it; the loop's next
+// take or its stop (settle) collects the answer.
+func (c *relayClient) take(want int, f *inFlight) (msgs [][]byte, avail int64, st status, err error) {
+	perAnswer := max(1, relayBatchBytes/c.lay.slotSize)
 	want = min(want, perAnswer)
-	var msgs [][]byte
-	var avail int64
-	for len(msgs) == 0 && len(l.pending) > 0 {
-		tag := l.pending[0]
-		l.pending = l.pending[1:]
-		code, value, body, err := r.relay.answer(tag)
-		r.leave()
+	for f != nil && len(msgs) == 0 && len(f.tags) > 0 {
+		tag := f.tags[0]
+		f.tags = f.tags[1:]
+		code, value, body, err := c.answer(tag)
+		c.guard.leave()
 		if err != nil {
-			return err
+			return nil, 0, empty, err
 		}
 		if code == rOK {
-			if msgs, err = r.taken(body); err != nil {
-				return err
+			if msgs, err = splitMsgs(body); err != nil {
+				return nil, 0, empty, err
 			}
 			avail = value
 		}
 	}
 	if len(msgs) == 0 { // no request in flight any more
-		var err error
-		if msgs, avail, err = r.relayTake(ctx, want, false); err != nil || len(msgs) == 0 {
-			return err
+		code, value, body, err := c.call(opTake, int64(want), nil)
+		switch {
+		case err != nil:
+			return nil, 0, empty, err
+		case code == rNoneLeft:
+			return nil, 0, noneLeft, nil
+		case code != rOK:
+			return nil, 0, empty, nil
 		}
+		if msgs, err = splitMsgs(body); err != nil {
+			return nil, 0, empty, err
+		}
+		avail = value
 	}
-	l.queue = append(l.queue, msgs...)
-	l.want = min(r.prefetch, max(1, int(avail/2)))
-	flying := (l.want + perAnswer - 1) / perAnswer
-	for avail > int64(len(msgs)) && r.prefetch > 1 && len(l.pending) < flying && r.enter() == nil {
-		tag, err := r.relay.send(opTake, int64(min(l.want, perAnswer)), nil)
+	if f == nil {
+		return msgs, avail, done, nil
+	}
+	next := min(c.prefetch, max(1, int(avail/2))) // the loop's next batch size (takeBatch)
+	flying := (next + perAnswer - 1) / perAnswer
+	for avail > int64(len(msgs)) && c.prefetch > 1 && len(f.tags) < flying && c.guard.enter() == nil {
+		tag, err := c.send(opTake, int64(min(next, perAnswer)), nil)
 		if err != nil {
-			r.leave()
-			return err
+			c.guard.leave()
+			return msgs, avail, done, err
 		}
-		l.pending = append(l.pending, tag)
+		f.tags = append(f.tags, tag)
 	}
-	return nil
+	return msgs, avail, done, nil
 }
 
-// settle collects the answers of the loop's requests in flight, if any,
-// and hands their messages to the rank's held queue, in order.
-func (l *takeLoop) settle() {
-	r := l.r
-	for _, tag := range l.pending {
-		code, _, body, err := r.relay.answer(tag)
-		r.leave()
+// settle collects the answers of a loop's requests in flight, if any,
+// and returns their messages, in order.
+func (c *relayClient) settle(f *inFlight) [][]byte {
+	var all [][]byte
+	for _, tag := range f.tags {
+		code, _, body, err := c.answer(tag)
+		c.guard.leave()
 		if err != nil || code != rOK {
 			continue // nothing was taken, or the host failed (every later call says so)
 		}
-		if msgs, err := r.taken(body); err == nil {
-			r.held.push(msgs)
+		if msgs, err := splitMsgs(body); err == nil {
+			all = append(all, msgs...)
 		}
 	}
-	l.pending = nil
+	f.tags = nil
+	return all
 }

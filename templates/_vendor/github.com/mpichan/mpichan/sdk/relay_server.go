@@ -1,8 +1,6 @@
 package mpichan
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -25,15 +23,21 @@ import (
 // Napping relayHotPause between polls while hot instead made each relayed
 // request cost 250-500 µs across 2 test hosts, against a 50-100 µs round
 // trip.
+//
+// It reaches the channel through the host's window transport, unguarded
+// (the server must serve while its own rank waits in Free): takeInto,
+// prepareBatch and put, claim, close and state, each one try that never
+// waits for another rank.
 type relayServer struct {
-	r     *ring
-	comm  *rma.Comm
-	poke  func() error // progresses a window over the node reached with MPI atomics, if any
-	stop  chan struct{}
-	once  sync.Once
-	done  chan struct{}
-	err   error // why the server ended early, if it did
-	polls atomic.Int64
+	w       *window
+	comm    *rma.Comm
+	backoff Backoff
+	poke    func() error // progresses a window over the node reached with MPI atomics, if any
+	stop    chan struct{}
+	once    sync.Once
+	done    chan struct{}
+	err     error // why the server ended early, if it did
+	polls   atomic.Int64
 
 	// Reused from one request to the next (one server thread; a blocking
 	// send is done with its buffer when it returns): the batch a take
@@ -49,8 +53,8 @@ const (
 	relayHotFor   = 20 * time.Millisecond
 )
 
-func startRelayServer(r *ring, comm *rma.Comm, poke func() error) *relayServer {
-	s := &relayServer{r: r, comm: comm, poke: poke, stop: make(chan struct{}), done: make(chan struct{})}
+func startRelayServer(w *window, comm *rma.Comm, poke func() error, b Backoff) *relayServer {
+	s := &relayServer{w: w, comm: comm, backoff: b, poke: poke, stop: make(chan struct{}), done: make(chan struct{})}
 	go s.run()
 	return s
 }
@@ -63,7 +67,7 @@ func (s *relayServer) run() {
 	preciseNaps()
 	var m rma.Message
 	var req []byte
-	busyAt, naps, b := time.Now(), 0, s.r.backoff
+	busyAt, naps, b := time.Now(), 0, s.backoff
 	for {
 		ok, err := s.comm.Probe(rma.AnySource, tagRequest, &m)
 		if err == nil && ok {
@@ -110,28 +114,23 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 	if len(req) < 8*headWords {
 		return 0, nil // no tag to answer to; cannot come from a client
 	}
-	r := s.r
+	w := s.w
 	op, tag, arg := wordAt(req, 0), int(wordAt(req, 1)), wordAt(req, 2)
 	answer := func(code int, value int64) []byte { return appendWords(make([]byte, 0, 16), int64(code), value) }
 	fail := func(err error) []byte { return append(answer(rErr, 0), err.Error()...) }
 	switch op {
 	case opTake:
-		want := int(min(max(arg, 1), int64(min(rma.BatchMax, max(1, batchBytes/r.lay.slotSize)))))
-		if need := want * r.lay.slotSize; len(s.scratch) < need {
+		want := int(min(max(arg, 1), int64(min(rma.BatchMax, max(1, batchBytes/w.lay.slotSize)))))
+		if need := want * w.lay.slotSize; len(s.scratch) < need {
 			s.scratch = alignedBuffer(need)
 		}
-		msgs, avail, ok, err := r.grab(want, s.scratch)
-		if err != nil {
+		msgs, avail, st, err := w.takeInto(want, s.scratch)
+		switch {
+		case err != nil:
 			return tag, fail(err)
-		}
-		if !ok {
-			done, err := r.noneLeft()
-			switch {
-			case err != nil:
-				return tag, fail(err)
-			case done:
-				return tag, answer(rNoneLeft, 0)
-			}
+		case st == noneLeft:
+			return tag, answer(rNoneLeft, 0)
+		case st != done:
 			return tag, answer(rEmpty, 0)
 		}
 		s.ans = appendMsgs(appendWords(s.ans[:0], rOK, avail), msgs)
@@ -141,35 +140,39 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 		if err != nil {
 			return tag, fail(err)
 		}
-		n, frames, _, err := r.cutBatch(msgs)
+		n, frames, _, err := cutBatch(w.lay, w.cap, msgs)
 		if err == nil && n < len(msgs) {
 			err = fmt.Errorf("%w: a relayed batch of %d messages, more than one batch", ErrInvalid, len(msgs))
 		}
+		st := done
 		if err == nil {
-			err = r.writeBatch(context.Background(), true, msgs, frames)
+			st, err = w.put(w.prepareBatch(msgs, frames))
 		}
 		switch {
-		case errors.Is(err, ErrFull):
-			return tag, answer(rFull, 0)
-		case errors.Is(err, ErrClosed):
-			return tag, answer(rClosed, 0)
 		case err != nil:
 			return tag, fail(err)
+		case st == full:
+			return tag, answer(rFull, 0)
+		case st == closed:
+			return tag, answer(rClosed, 0)
 		}
 		return tag, answer(rOK, 0)
-	case opClaim, opClose:
+	case opClaim, opClose, opDone:
 		var err error
-		if op == opClaim {
-			err = r.steps.Claim(arg)
-		} else {
-			err = r.steps.CloseChannel()
+		switch op {
+		case opClaim:
+			err = w.claim(arg)
+		case opDone:
+			err = w.done(arg)
+		default:
+			err = w.close()
 		}
 		if err != nil {
 			return tag, fail(err)
 		}
 		return tag, answer(rOK, 0)
 	case opState:
-		st, err := r.state()
+		st, err := w.state()
 		if err != nil {
 			return tag, fail(err)
 		}
@@ -179,7 +182,7 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 			}
 			return 0
 		}
-		return tag, appendWords(answer(rOK, 0), int64(st.Len), int64(st.Free), st.Claimed, st.Taken, b2i(st.Claiming), b2i(st.Closed))
+		return tag, appendWords(answer(rOK, 0), int64(st.Len), int64(st.Free), st.Claimed, st.Taken, b2i(st.Claiming), b2i(st.Closed), st.Done)
 	}
 	return tag, fail(fmt.Errorf("%w: relay request %d", ErrInvalid, op))
 }

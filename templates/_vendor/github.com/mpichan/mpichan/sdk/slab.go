@@ -37,3 +37,19 @@ func (s *slab) get(n int) []byte {
 		s.block.CompareAndSwap(b, &slabBlock{buf: make([]byte, slabSize)})
 	}
 }
+
+// unget gives back b, still zeroed, that get returned last: if no buffer
+// was cut from its block since, the next get returns the same bytes. Any
+// other b is left alone.
+func (s *slab) unget(b []byte) {
+	blk := s.block.Load()
+	n := int64(len(b))
+	if n == 0 || n > slabMax || blk == nil {
+		return
+	}
+	end := blk.used.Load()
+	if end < n || end > int64(len(blk.buf)) || &blk.buf[end-n] != &b[0] {
+		return
+	}
+	blk.used.CompareAndSwap(end, end-n)
+}

@@ -211,6 +211,12 @@ func (r *Ring) Claim(n int64) error {
 	return check("MPI_Fetch_and_op", C.ctrl_claim(r.r, C.int64_t(n)))
 }
 
+// Done marks n tasks of a Tasks channel done.
+func (r *Ring) Done(n int64) error {
+	defer serialize()()
+	return check("MPI_Fetch_and_op", C.ctrl_done(r.r, C.int64_t(n)))
+}
+
 // CloseChannel marks the channel as closed, once.
 func (r *Ring) CloseChannel() error {
 	defer serialize()()
@@ -223,8 +229,8 @@ func Closed(old int64) bool { return C.ctrl_closed(C.int64_t(old)) != 0 }
 
 // State is the channel as its host sees it.
 type State struct {
-	Len, Free, Claimed, Taken int64
-	Claiming, Closed          bool
+	Len, Free, Claimed, Taken, Done int64
+	Claiming, Closed                bool
 }
 
 // State reads the channel's control words.
@@ -234,7 +240,7 @@ func (r *Ring) State() (State, error) {
 	if err := check("MPI_Get_accumulate", C.ctrl_state(r.r, &s)); err != nil {
 		return State{}, err
 	}
-	return State{Len: int64(s.len), Free: int64(s.free), Claimed: int64(s.claimed), Taken: int64(s.taken),
+	return State{Len: int64(s.len), Free: int64(s.free), Claimed: int64(s.claimed), Taken: int64(s.taken), Done: int64(s.done),
 		Claiming: s.claiming != 0, Closed: s.closed != 0}, nil
 }
 

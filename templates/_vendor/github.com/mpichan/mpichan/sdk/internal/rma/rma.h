@@ -27,8 +27,9 @@ int rma_finalized(void);
 
 /* Control words at the start of a channel host's window, then cap state
  * words, then cap slots of slot_size bytes (8-byte header + frame). free
- * and taken are adjacent: one MPI call updates both. */
-enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, CTRL_WORDS = 8 };
+ * and taken are adjacent: one MPI call updates both. W_DONE counts the
+ * tasks marked done on a Tasks channel (ctrl_done). */
+enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, W_DONE, CTRL_WORDS = 8 };
 
 /* Results of a protocol step. */
 enum {
