@@ -45,6 +45,7 @@ var FromExamples = map[string]string{
 	"montecarlo": "montecarlo",
 	"mapreduce":  "wordcount",
 	"sweep":      "sweep",
+	"tree":       "uts",
 }
 
 // Template is one embedded template.

@@ -1,10 +1,11 @@
-// Command uts runs the Unbalanced Tree Search benchmark (Olivier et al.,
-// "UTS: An Unbalanced Tree Search Benchmark", LCPC 2006): it counts the
-// nodes, leaves and depth of a tree that exists only as a rule for how
-// many children each node has, drawn from a splittable SHA-1 random
-// stream. Nothing is known about a subtree until it is expanded, so the
-// work cannot be split up front: every expanded node is a task that makes
-// tasks.
+// Command uts counts the nodes of an unbalanced tree over all ranks of an
+// MPI job, each expanded node a task that makes tasks on one channel, and
+// checks the counts against the published ones. It is the Unbalanced Tree
+// Search benchmark of Olivier and others ("UTS: An Unbalanced Tree Search
+// Benchmark", LCPC 2006): a tree that exists only as a rule for how many
+// children each node has, drawn from a splittable SHA-1 random stream.
+// Nothing is known about a subtree until it is expanded, so the work
+// cannot be split up front.
 //
 //	mpirun -n 4 ./uts -tree T1
 //	./uts -tree T1 -seq
