@@ -14,12 +14,11 @@ import (
 
 // Batching: a message carries up to -chunk nodes (one frame of the
 // channel). A rank expands the nodes it took depth first on a local
-// stack; every -poll nodes it looks at the channel's length, and if fewer
-// messages wait than there are ranks (some rank may be hungry, or soon
-// be), it hands the bottom of its stack to the channel: the shallowest
-// nodes, whose subtrees are the largest, at most -chunk of them and at
-// most half of the stack. A hand-off that finds the channel full stays on
-// the stack.
+// stack; every -poll nodes or more (see pace) it looks at the channel's
+// length, and if fewer messages wait than there are idle ranks, it hands
+// the bottom of its stack to the channel: the shallowest nodes, whose subtrees are the largest, at most
+// -chunk of them and at most half of the stack. A hand-off that finds the
+// channel full stays on the stack.
 const (
 	defaultChunk = 32
 	maxChunk     = 4096
@@ -29,6 +28,10 @@ const (
 
 // nodeSize is the bytes a node takes in a message.
 const nodeSize = int(unsafe.Sizeof(node{}))
+
+// lookShare bounds the time a rank spends looking at the channel's length:
+// at most 1/lookShare of the time it spends expanding nodes between looks.
+const lookShare = 16
 
 // capacityPerRank is the channel's capacity in messages per rank: enough
 // that a hand-off rarely finds it full, small enough to stay in cache.
@@ -56,7 +59,7 @@ func run(ctx context.Context, cfg config, s sample) error {
 			return err
 		}
 	}
-	t := traversal{sample: s, ch: ch, chunk: cfg.chunk, poll: cfg.poll, ranks: ranks}
+	t := traversal{sample: s, ch: ch, chunk: cfg.chunk, poll: cfg.poll, every: cfg.poll, ranks: ranks, lastLook: start}
 	for batch, err := range ch.All(ctx) {
 		if err == nil {
 			err = t.expand(batch)
@@ -81,12 +84,14 @@ type traversal struct {
 	sample
 	ch        *mpichan.Channel[[]node]
 	chunk     int // nodes a message carries at most
-	poll      int // nodes expanded between two looks at the channel's length
+	poll      int // nodes expanded between two looks at the channel's length, at least
+	every     int // nodes expanded between two looks now (pace)
 	ranks     int
 	stack     []node
 	counts    counts
 	messages  int64 // batches taken
 	sincePoll int
+	lastLook  time.Time
 }
 
 // expand traverses the subtrees below batch, depth first, handing the
@@ -103,7 +108,7 @@ func (t *traversal) expand(batch []node) error {
 		for i := range k {
 			t.stack = append(t.stack, n.child(i))
 		}
-		if t.sincePoll++; t.sincePoll >= t.poll && len(t.stack) > 1 {
+		if t.sincePoll++; t.sincePoll >= t.every && len(t.stack) > 1 {
 			t.sincePoll = 0
 			if err := t.share(); err != nil {
 				return err
@@ -114,11 +119,19 @@ func (t *traversal) expand(batch []node) error {
 }
 
 // share hands the bottom of the stack to the channel if fewer messages
-// wait there than there are ranks. Nodes that find no room stay here.
+// wait there than there are idle ranks: ranks that hold no batch (a rank
+// holds the one it expands; Taken - Done counts them). Nodes that find no
+// room stay here.
 func (t *traversal) share() error {
-	waiting, err := t.ch.Len()
-	if err != nil || waiting >= t.ranks {
+	start := time.Now()
+	st, err := t.ch.State()
+	t.pace(start.Sub(t.lastLook), time.Since(start))
+	t.lastLook = time.Now()
+	if err != nil {
 		return err
+	}
+	if idle := t.ranks - int(st.Taken-st.Done); st.Len >= idle {
+		return nil
 	}
 	n := min(t.chunk, len(t.stack)/2)
 	err = t.ch.TryPut(t.stack[:n])
@@ -130,6 +143,21 @@ func (t *traversal) share() error {
 	}
 	t.stack = t.stack[:copy(t.stack, t.stack[n:])]
 	return nil
+}
+
+// pace sets how many nodes a rank expands between two looks at the
+// channel's length from the time the last look took and the time spent
+// before it: a look is an atomic read on shared memory, but a request to
+// the channel's host across nodes. It looks half as often when looking
+// took more than 1/lookShare of the time, twice as often (down to -poll
+// nodes) when it took less than a quarter of that.
+func (t *traversal) pace(worked, looked time.Duration) {
+	switch {
+	case looked*lookShare > worked:
+		t.every = min(2*t.every, maxPoll)
+	case looked*lookShare*4 < worked:
+		t.every = max(t.every/2, t.poll)
+	}
 }
 
 // total is the counts of all ranks together.
