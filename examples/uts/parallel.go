@@ -15,10 +15,10 @@ import (
 // Batching: a message carries up to -chunk nodes (one frame of the
 // channel). A rank expands the nodes it took depth first on a local
 // stack; every -poll nodes or more (see pace) it looks at the channel's
-// length, and if fewer messages wait than there are idle ranks, it hands
-// the bottom of its stack to the channel: the shallowest nodes, whose subtrees are the largest, at most
-// -chunk of them and at most half of the stack. A hand-off that finds the
-// channel full stays on the stack.
+// state, and if fewer messages wait than there are idle ranks, it hands
+// the bottom of its stack to the channel: the shallowest nodes, whose
+// subtrees are the largest, at most -chunk of them and at most a quarter
+// of the stack. A hand-off that finds the channel full stays on the stack.
 const (
 	defaultChunk = 32
 	maxChunk     = 4096
@@ -32,6 +32,12 @@ const nodeSize = int(unsafe.Sizeof(node{}))
 // lookShare bounds the time a rank spends looking at the channel's length:
 // at most 1/lookShare of the time it spends expanding nodes between looks.
 const lookShare = 16
+
+// handOffShare: a hand-off takes at most 1/handOffShare of the stack (at
+// least one node). The bottom of a stack is where its largest subtrees
+// are: on T1, half of a stack of 40 nodes is nearly all of its work, and
+// the rank that gave it away would soon be hungry in turn.
+const handOffShare = 4
 
 // capacityPerRank is the channel's capacity in messages per rank: enough
 // that a hand-off rarely finds it full, small enough to stay in cache.
@@ -133,7 +139,7 @@ func (t *traversal) share() error {
 	if idle := t.ranks - int(st.Taken-st.Done); st.Len >= idle {
 		return nil
 	}
-	n := min(t.chunk, len(t.stack)/2)
+	n := min(t.chunk, max(1, len(t.stack)/handOffShare))
 	err = t.ch.TryPut(t.stack[:n])
 	if errors.Is(err, mpichan.ErrFull) {
 		return nil
