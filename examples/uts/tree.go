@@ -147,13 +147,6 @@ func (c *counts) add(n *node, k int) {
 	c.Depth = max(c.Depth, int(n.Height))
 }
 
-// merge adds another traversal's counts.
-func (c *counts) merge(o counts) {
-	c.Nodes += o.Nodes
-	c.Leaves += o.Leaves
-	c.Depth = max(c.Depth, o.Depth)
-}
-
 // check compares c with the published counts of s.
 func (c counts) check(s sample) error {
 	if c.Nodes != s.Nodes || c.Leaves != s.Leaves || c.Depth != s.Depth {
