@@ -42,7 +42,7 @@ func main() {
 	fs.StringVar(&cfg.tree, "tree", "default", "the sample `tree`: "+sampleNames())
 	fs.BoolVar(&cfg.seq, "seq", false, "traverse in this process alone, without MPI (the baseline)")
 	fs.IntVar(&cfg.chunk, "chunk", defaultChunk, "nodes a message carries at most")
-	fs.IntVar(&cfg.poll, "poll", defaultPoll, "nodes a rank expands between two looks at the channel's length")
+	fs.IntVar(&cfg.poll, "poll", defaultPoll, "nodes a rank expands between two looks at the channel's state (at least)")
 	jobkit.ParseFlags(fs, about, os.Args[1:], func() error { return cfg.check() }) // cfg as parsed, not a copy from before
 	s, _ := lookup(cfg.tree)
 	if cfg.seq {

@@ -29,7 +29,7 @@ const (
 // nodeSize is the bytes a node takes in a message.
 const nodeSize = int(unsafe.Sizeof(node{}))
 
-// lookShare bounds the time a rank spends looking at the channel's length:
+// lookShare bounds the time a rank spends looking at the channel's state:
 // at most 1/lookShare of the time it spends expanding nodes between looks.
 const lookShare = 16
 
@@ -74,9 +74,9 @@ func run(ctx context.Context, cfg config, s sample) error {
 			return err
 		}
 	}
-	total := t.reduce(world)
+	total, err := t.reduce(world)
 	took := time.Since(start)
-	if err := ch.Free(ctx); err != nil {
+	if err := errors.Join(err, ch.Free(ctx)); err != nil {
 		return err
 	}
 	if mpichan.Rank() != 0 {
@@ -90,7 +90,7 @@ type traversal struct {
 	sample
 	ch        *mpichan.Channel[[]node]
 	chunk     int // nodes a message carries at most
-	poll      int // nodes expanded between two looks at the channel's length, at least
+	poll      int // nodes expanded between two looks at the channel's state, at least
 	every     int // nodes expanded between two looks now (pace)
 	ranks     int
 	stack     []node
@@ -152,7 +152,7 @@ func (t *traversal) share() error {
 }
 
 // pace sets how many nodes a rank expands between two looks at the
-// channel's length from the time the last look took and the time spent
+// channel's state from the time the last look took and the time spent
 // before it: a look is an atomic read on shared memory, but a request to
 // the channel's host across nodes. It looks half as often when looking
 // took more than 1/lookShare of the time, twice as often (down to -poll
@@ -173,10 +173,11 @@ type total struct {
 }
 
 // reduce adds up the counts of every rank (collectively).
-func (t *traversal) reduce(world *mpi.Communicator) total {
+func (t *traversal) reduce(world *mpi.Communicator) (total, error) {
 	sum := make([]int64, 3)
-	world.AllreduceInt64s(sum, []int64{t.counts.Nodes, t.counts.Leaves, t.messages}, mpi.OpSum, 0)
 	depth := make([]int64, 1)
-	world.AllreduceInt64s(depth, []int64{int64(t.counts.Depth)}, mpi.OpMax, 0)
-	return total{counts{Nodes: sum[0], Leaves: sum[1], Depth: int(depth[0])}, sum[2]}
+	err := errors.Join(
+		world.AllreduceInt64s(sum, []int64{t.counts.Nodes, t.counts.Leaves, t.messages}, mpi.OpSum, 0),
+		world.AllreduceInt64s(depth, []int64{int64(t.counts.Depth)}, mpi.OpMax, 0))
+	return total{counts{Nodes: sum[0], Leaves: sum[1], Depth: int(depth[0])}, sum[2]}, err
 }
