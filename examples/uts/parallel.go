@@ -35,7 +35,8 @@ const lookShare = 16
 
 // handOffShare: a hand-off takes at most 1/handOffShare of the stack (at
 // least one node). The bottom of a stack is where its largest subtrees
-// are: on T1, half of a stack of 40 nodes is nearly all of its work, and
+// are: on T1, half of a stack of a few dozen nodes is nearly all of its
+// work, and
 // the rank that gave it away would soon be hungry in turn.
 const handOffShare = 4
 
