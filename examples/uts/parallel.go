@@ -36,8 +36,7 @@ const lookShare = 16
 // handOffShare: a hand-off takes at most 1/handOffShare of the stack (at
 // least one node). The bottom of a stack is where its largest subtrees
 // are: on T1, half of a stack of a few dozen nodes is nearly all of its
-// work, and
-// the rank that gave it away would soon be hungry in turn.
+// work, and the rank that gave it away would soon be hungry in turn.
 const handOffShare = 4
 
 // capacityPerRank is the channel's capacity in messages per rank: enough
