@@ -11,7 +11,8 @@
 # test hosts, bench.sh there sets it. FLAGS adds flags to every run (e.g.
 # "-chunk 64 -poll 256"). The CPU time columns (user + system, every
 # process of a run, mpirun too) tell the overhead of the parallel runs
-# apart from the load of a shared machine.
+# apart from the load of a shared machine; they count only processes that
+# the launcher starts as its children (not ranks it starts on other hosts).
 set -euo pipefail
 TREES=${TREES:-T1 T3}
 RANKS=${RANKS:-2}
