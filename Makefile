@@ -138,7 +138,7 @@ soak: setup
 # results (jobs.sh).
 HOSTS_DIR := /tmp/mpichan-hosts
 HOSTS_ENV = MPICHAN_HOSTS=$(HOSTS_DIR) MPICHAN_TEST_TIMEOUT=10m
-HOSTS_TESTS := ^(TestExactlyOnce|TestFIFO|TestClaims|TestBadInput|TestHostBusy|TestLoopStopKeepsMessages|TestAllPerLoopError|TestOneSidedComponents|TestRefusedAcrossHosts|TestCloseWithError)$$
+HOSTS_TESTS := ^(TestExactlyOnce|TestTasks|TestFIFO|TestClaims|TestBadInput|TestHostBusy|TestLoopStopKeepsMessages|TestAllPerLoopError|TestOneSidedComponents|TestRefusedAcrossHosts|TestCloseWithError)$$
 HOSTS_REMOTES ?= default rma
 test-hosts: bundle
 	@echo "== across 3 test hosts ($(MPI))"
@@ -167,12 +167,14 @@ templates: bundle
 # latency, stall), with a second channel whose takers Recycle; then 1 MiB
 # bandwidth as bandwidth is measured (osu_put_bw): 2 ranks, one per core,
 # raw MPI_Put and the channel in the same run. BENCH_FLAGS adds chanbench
-# flags to both (a later flag wins).
+# flags to both (a later flag wins). Then the UTS speedup: T1 and T3 on 2
+# ranks against -seq, alternating (examples/uts/bench.sh).
 BENCH_RANKS ?= 4
 bench:
 	cd sdk && $(CGO_FLAGS) go build -o ../bin/chanbench ./cmd/chanbench
 	$(RUN_ENV) $(MPIRUN) -n $(BENCH_RANKS) bin/chanbench -channels default,c -only ratio,latency,stall $(BENCH_FLAGS)
 	$(RUN_ENV) $(MPIRUN_PER_CORE) -n 2 bin/chanbench -only bandwidth $(BENCH_FLAGS)
+	$(RUN_ENV) MPIRUN="$(MPIRUN)" $(CGO_FLAGS) bash examples/uts/bench.sh
 
 # msg/s against message size (4 ranks; the channel plain and with takers
 # that Recycle) and against ranks (64 B), drawn by examples/cmd/benchplot into docs/img/bench-$(MPI)-{size,ranks}.png; the

@@ -155,12 +155,36 @@ func (c *Channel[T]) All(ctx context.Context) iter.Seq2[T, error] {
 				yield(v, err)
 				return
 			}
-			if !ok || !yield(v, nil) {
+			if !ok {
+				return
+			}
+			more := yield(v, nil)
+			if err := c.r.finished(); err != nil {
+				if more {
+					yield(v, err)
+				}
+				return
+			}
+			if !more {
 				return
 			}
 		}
 	}
 }
+
+// Done marks one task this rank took from a channel with Options.Tasks as
+// done: the tasks it put while it held that one are then counted, and
+// takes everywhere end once no task is queued and none is held. Call it
+// once for every message Take, TryTake, TakeF or TakeAny returned; a range
+// over All or Views calls it itself when each iteration ends.
+func (c *Channel[T]) Done() error { return c.r.done(1) }
+
+// Hold keeps a channel with Options.Tasks open as if this rank held a
+// task: takes do not end until a matching Done. A rank that puts the
+// first tasks without holding one of the channel's own puts them inside
+// a Hold (or as one PutBatch), so that no taker sees the end between two
+// of its puts.
+func (c *Channel[T]) Hold() error { return c.r.hold() }
 
 // encode returns v's bytes behind frameHeader bytes of room, so that a
 // one-frame message is sent from this buffer as it is. The buffer comes
@@ -214,6 +238,7 @@ type State struct {
 	Free     int   // free frames
 	Claimed  int64 // messages claimed so far
 	Taken    int64 // messages taken so far
+	Done     int64 // tasks marked done so far (Options.Tasks)
 	Claiming bool  // whether any Claim has been made
 	Closed   bool
 }

@@ -44,6 +44,14 @@ type Options struct {
 	// host with MPI one-sided operations, as across nodes, instead of CPU
 	// atomics on memory from MPI_Win_allocate_shared.
 	NoShared bool
+	// Tasks makes the channel carry tasks that make tasks: every put
+	// counts its messages as tasks, a taker marks each task it took done
+	// (Channel.Done; a range over All or Views does it when an iteration
+	// ends), and takes are over when no task is queued and none is held,
+	// so that the children a task puts while it is held always come
+	// before the end. Claim is refused on such a channel; Hold keeps it
+	// open for a producer that holds no task. Close works as usual.
+	Tasks bool
 	// RemoteRMA makes ranks that are not on the host's node reach the
 	// channel with MPI one-sided atomics on a window over the whole
 	// communicator, instead of through the host's relay server (the
@@ -106,8 +114,8 @@ func agree(c *rma.Comm, o Options, codec string) error {
 		return 0
 	}
 	// The type hash stays last: a mismatch there is told by type names.
-	names := []string{"validity", "capacity", "frame size", "host rank", "NoShared", "RemoteRMA", "message type or codec"}
-	vals := []int64{valid, int64(o.Capacity), int64(o.FrameSize), int64(o.Host), flag(o.NoShared), flag(o.RemoteRMA), int64(h.Sum64() >> 1)}
+	names := []string{"validity", "capacity", "frame size", "host rank", "NoShared", "RemoteRMA", "Tasks", "message type or codec"}
+	vals := []int64{valid, int64(o.Capacity), int64(o.FrameSize), int64(o.Host), flag(o.NoShared), flag(o.RemoteRMA), flag(o.Tasks), int64(h.Sum64() >> 1)}
 	lo, hi, err := c.AllreduceMinMax(vals)
 	if err != nil {
 		return err

@@ -29,6 +29,7 @@ const (
 	opClose
 	opState
 	opFail // argument: the failing rank; body: its error's text
+	opDone // argument: tasks marked done
 )
 
 // Answers.

@@ -95,6 +95,11 @@ func (c *relayClient) claim(n int64) error {
 	return err
 }
 
+func (c *relayClient) done(n int64) error {
+	_, _, _, err := c.call(opDone, n, nil)
+	return err
+}
+
 func (c *relayClient) close() error {
 	_, _, _, err := c.call(opClose, 0, nil)
 	return err
@@ -114,11 +119,11 @@ func (c *relayClient) state() (State, error) {
 		return State{}, fmt.Errorf("%w: relay state of %d bytes", errFrame, len(body))
 	}
 	w := func(i int) int64 { return wordAt(body, i) }
-	return State{Len: int(w(0)), Free: int(w(1)), Claimed: w(2), Taken: w(3), Claiming: w(4) != 0, Closed: w(5) != 0}, nil
+	return State{Len: int(w(0)), Free: int(w(1)), Claimed: w(2), Taken: w(3), Claiming: w(4) != 0, Closed: w(5) != 0, Done: w(6)}, nil
 }
 
 // stateWords is the words of a State on the wire.
-const stateWords = 6
+const stateWords = 7
 
 // prepare: the relay sends the message, not its frames.
 func (c *relayClient) prepare(b, data []byte, _ int) outgoing {

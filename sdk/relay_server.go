@@ -163,11 +163,13 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 			return tag, answer(rClosed, 0)
 		}
 		return tag, answer(rOK, 0)
-	case opClaim, opClose, opFail:
+	case opClaim, opClose, opFail, opDone:
 		var err error
 		switch op {
 		case opClaim:
 			err = w.claim(arg)
+		case opDone:
+			err = w.done(arg)
 		case opClose:
 			err = w.close()
 		case opFail:
@@ -194,7 +196,7 @@ func (s *relayServer) serve(req []byte) (tag int, ans []byte) {
 			}
 			return 0
 		}
-		return tag, appendWords(answer(rOK, 0), int64(st.Len), int64(st.Free), st.Claimed, st.Taken, b2i(st.Claiming), b2i(st.Closed))
+		return tag, appendWords(answer(rOK, 0), int64(st.Len), int64(st.Free), st.Claimed, st.Taken, b2i(st.Claiming), b2i(st.Closed), st.Done)
 	}
 	return tag, fail(fmt.Errorf("%w: relay request %d", ErrInvalid, op))
 }

@@ -22,7 +22,8 @@ type ring struct {
 	lay       layout
 	backoff   Backoff
 	codecName string
-	prefetch  int // Options.Prefetch, or the transport's default
+	prefetch  int  // Options.Prefetch, or the transport's default
+	tasks     bool // Options.Tasks
 
 	// The host's helpers, which call into MPI on their own thread: a
 	// progress poller for a window reached with MPI atomics, or the relay
@@ -59,6 +60,7 @@ func (r *ring) init(comm *mpi.Communicator, o Options, codec string) (err error)
 		return err
 	}
 	r.comm, r.host, r.cap, r.lay, r.backoff, r.codecName = c, o.Host, int64(o.Capacity), newLayout(o.FrameSize), o.Backoff, codec
+	r.tasks = o.Tasks
 	// Across nodes the channel lives on the host's node only: ranks there
 	// reach it through a window over their node, the others through the
 	// host's relay server (relay*.go). With RemoteRMA, or on one node, the
@@ -198,11 +200,49 @@ func (r *ring) claim(n int) error {
 	if n < 0 || int64(n) > rma.MaxClaim {
 		return fmt.Errorf("%w: claim of %d messages", ErrInvalid, n)
 	}
+	if r.tasks {
+		return fmt.Errorf("%w: Claim on a channel with Options.Tasks (its puts claim their tasks; Hold keeps it open)", ErrInvalid)
+	}
+	return r.addClaim(int64(n))
+}
+
+// hold claims one task that is never put: the channel's takes are not
+// over until done marks it done.
+func (r *ring) hold() error { // model: @hold
+	if !r.tasks {
+		return fmt.Errorf("%w: Hold on a channel without Options.Tasks", ErrInvalid)
+	}
+	return r.addClaim(1)
+}
+
+// addClaim adds n to the claimed count on the host.
+func (r *ring) addClaim(n int64) error {
 	if err := r.guard.enter(); err != nil {
 		return err
 	}
 	defer r.guard.leave()
-	return r.t.claim(int64(n))
+	return r.t.claim(n)
+}
+
+// done marks n tasks of a Tasks channel done.
+func (r *ring) done(n int64) error {
+	if !r.tasks {
+		return fmt.Errorf("%w: Done on a channel without Options.Tasks", ErrInvalid)
+	}
+	if err := r.guard.enter(); err != nil {
+		return err
+	}
+	defer r.guard.leave()
+	return r.t.done(n)
+}
+
+// finished ends one task after a range loop's iteration, on a Tasks
+// channel; elsewhere it does nothing.
+func (r *ring) finished() error {
+	if !r.tasks {
+		return nil
+	}
+	return r.done(1)
 }
 
 // close marks the channel closed, once.

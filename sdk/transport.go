@@ -63,6 +63,8 @@ type transport interface {
 	// rank did so first: every later try of a put or a take on any rank
 	// fails with a *FailedError.
 	fail(rank int, text string) error
+	// done marks n tasks of a Tasks channel done.
+	done(n int64) error
 	// state is a snapshot of the channel's counters on its host.
 	state() (State, error)
 	// free releases what the transport holds (collectively: every rank

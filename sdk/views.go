@@ -56,7 +56,7 @@ func (c *Channel[T]) Views(ctx context.Context) iter.Seq2[T, error] {
 				return
 			}
 			more := yield(v, nil)
-			err, held = c.r.release(held), -1
+			err, held = errors.Join(c.r.release(held), c.r.finished()), -1
 			if ticket < 0 {
 				c.Recycle(v)
 			}

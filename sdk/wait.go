@@ -71,11 +71,16 @@ func (r *ring) waitTake(ctx context.Context, try, inLoop bool, attempt func() (s
 }
 
 // over reports whether takes are over for a channel of capacity frames in
-// state s: every claimed message taken, or the channel closed with all its
-// frames free. Taken is read before claims, so a concurrent claim can only
-// make the answer "not yet".
-func (s State) over(capacity int64) bool {
-	return (s.Claiming && s.Taken >= s.Claimed) || (s.Closed && s.Free == int(capacity))
+// state s: every claimed message taken (on a Tasks channel, every claimed
+// task done), or the channel closed with all its frames free. Taken and
+// done are read before claims, so a concurrent claim can only make the
+// answer "not yet".
+func (s State) over(capacity int64, tasks bool) bool {
+	count := s.Taken
+	if tasks {
+		count = s.Done
+	}
+	return (s.Claiming && count >= s.Claimed) || (s.Closed && s.Free == int(capacity))
 }
 
 // waitNote adds to err, when it is a take's context error, that no Claim

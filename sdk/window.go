@@ -37,6 +37,7 @@ type window struct {
 	steps    *rma.Ring
 	lay      layout
 	cap      int64
+	tasks    bool      // Options.Tasks: puts claim their messages (tasks.pml)
 	backoff  Backoff   // paces the settling of a put or take that holds tickets
 	recycled *recycler // the channel's buffers given back by Recycle
 	slab     slab      // memory for the first frames of messages taken
@@ -50,7 +51,7 @@ type window struct {
 // NoShared, or the library cannot), and opens its epoch. What it made is
 // added to undo. shared says whether the window is reached with CPU atomics.
 func newWindow(wc *rma.Comm, target int, oneNode bool, o Options, lay layout, recycled *recycler, undo *[]func() error) (w *window, shared bool, err error) {
-	w = &window{lay: lay, cap: int64(o.Capacity), backoff: o.Backoff, recycled: recycled}
+	w = &window{lay: lay, cap: int64(o.Capacity), tasks: o.Tasks, backoff: o.Backoff, recycled: recycled}
 	size := 0
 	if wc.Rank() == target {
 		size = rma.ChannelBytes(o.Capacity, lay.slotSize)
@@ -138,10 +139,32 @@ const smallSlot = 320
 
 // put runs the put step (reserve, take tickets, write); once the
 // reservation succeeded it runs the write step until the held tickets'
-// slots were free and the frames are published. A one-frame message given
-// as data gets its header on put's stack: a small one is copied behind it
-// (one contiguous put), a larger one is put from where it is.
+// slots were free and the frames are published. On a Tasks channel it
+// claims the messages first and takes the claim back if the try failed,
+// so that a task is counted before any taker can see it (tasks.pml).
 func (w *window) put(o outgoing) (status, error) {
+	if !w.tasks {
+		return w.putFrames(o)
+	}
+	n := int64(1)
+	if o.counts != nil {
+		n = int64(len(o.counts))
+	}
+	if err := w.steps.Claim(n); err != nil {
+		return full, err
+	}
+	st, err := w.putFrames(o)
+	if st != done {
+		err = errors.Join(err, w.steps.Claim(-n)) // model: @claim-back
+	}
+	return st, err
+}
+
+// putFrames is put without the claims of a Tasks channel. A one-frame
+// message given as data gets its header on putFrames's stack: a small one
+// is copied behind it (one contiguous put), a larger one is put from where
+// it is.
+func (w *window) putFrames(o outgoing) (status, error) {
 	var stack [smallSlot]byte
 	if o.data != nil {
 		size := len(o.data)
@@ -275,7 +298,7 @@ func (w *window) emptyOrNoneLeft() (status, error) {
 	if err != nil {
 		return empty, err
 	}
-	if toState(st).over(w.cap) {
+	if toState(st).over(w.cap, w.tasks) {
 		return noneLeft, nil
 	}
 	return empty, nil
@@ -410,6 +433,8 @@ func (w *window) close() error { return w.steps.CloseChannel() }
 
 func (w *window) fail(rank int, text string) error { return w.steps.Fail(rank, text) }
 
+func (w *window) done(n int64) error { return w.steps.Done(n) }
+
 func (w *window) state() (State, error) {
 	st, err := w.steps.State()
 	return toState(st), err
@@ -417,7 +442,7 @@ func (w *window) state() (State, error) {
 
 // toState is the channel's State from its control words.
 func toState(st rma.State) State {
-	return State{Len: int(st.Len), Free: int(st.Free), Claimed: st.Claimed, Taken: st.Taken,
+	return State{Len: int(st.Len), Free: int(st.Free), Claimed: st.Claimed, Taken: st.Taken, Done: st.Done,
 		Claiming: st.Claiming, Closed: st.Closed}
 }
 

@@ -77,6 +77,7 @@ var FromExamples = map[string]string{
 	"montecarlo": "montecarlo",
 	"mapreduce":  "wordcount",
 	"sweep":      "sweep",
+	"tree":       "uts",
 }
 
 // SDKVersion is the version of the SDK copy in the bundle, which projects

@@ -10,8 +10,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # The C steps name the model's steps in comments ("model: @reserve"), and
 # the model names them the same way ("/* @reserve ..."): every name on
 # either side must exist on the other, so the two cannot drift silently.
-model_tags=$(grep -o '/\* @[a-z-]*' "$here/channel.pml" | grep -o '@[a-z-]*' | sort -u)
-c_tags=$(cat "${RMA_DIR:-$here/../internal/rma}"/*.c | grep -o 'model: @[a-z-]*\( @[a-z-]*\)*' | grep -o '@[a-z-]*' | sort -u || true)
+# tasks.pml (the termination rule of Tasks channels) names its steps in
+# the C steps and in the Go that drives them (window.go) the same way.
+model_tags=$(cat "$here"/*.pml | grep -o '/\* @[a-z-]*' | grep -o '@[a-z-]*' | sort -u)
+c_tags=$(cat "${RMA_DIR:-$here/../internal/rma}"/*.c "$here"/../*.go | grep -o 'model: @[a-z-]*\( @[a-z-]*\)*' | grep -o '@[a-z-]*' | sort -u || true)
 if [ -z "$c_tags" ]; then
 	echo "model: no 'model: @step' comments in sdk/internal/rma/*.c yet (see docs/RELIABILITY.md)"
 else
@@ -23,7 +25,7 @@ else
 		[ -z "$unused" ] || echo "  in channel.pml, named nowhere in C:" "$(tr "\n" " " <<<"$unused")"
 		exit 1
 	fi
-	echo "model: the $(echo "$model_tags" | wc -l) steps of channel.pml are named in the C steps and vice versa"
+	echo "model: the $(echo "$model_tags" | wc -l) steps of the models are named in the C steps and vice versa"
 fi
 
 work=$(mktemp -d)
@@ -36,7 +38,7 @@ cd "$work"
 verify() {
 	local name=$1 expect=$2
 	shift 2
-	spin "$@" -a "$here/channel.pml" >spin.out || { cat spin.out; exit 1; }
+	spin "$@" -a "$here/${MODEL:-channel.pml}" >spin.out || { cat spin.out; exit 1; }
 	# SAFETY: assertions and invalid end states (hangs); COLLAPSE is
 	# lossless compression of the stored states: still exhaustive.
 	gcc -w -O2 -DSAFETY -DCOLLAPSE -DMEMLIM=6144 -o pan pan.c
@@ -97,3 +99,12 @@ verify batch-keep-credit fail -DBATCH -DMUT_KEEP_CREDIT
 verify putbatch-one-credit fail -DPUTBATCH -DMUT_PUTMANY_ONE_CREDIT
 verify fail-mark-first fail -DFAIL -DMSGS3 -DMUT_FAIL_MARK_FIRST
 verify fail-close-first fail -DFAIL -DMSGS3 -DMUT_FAIL_CLOSE_FIRST
+
+# Tasks channels: the termination rule, and each way of ending too early
+# (or never) that it rules out.
+MODEL=tasks.pml verify tasks pass-some
+MODEL=tasks.pml verify tasks-taken-rule fail -DMUT_TAKEN_RULE
+MODEL=tasks.pml verify tasks-done-first fail -DMUT_DONE_FIRST
+MODEL=tasks.pml verify tasks-claim-after fail -DMUT_CLAIM_AFTER
+MODEL=tasks.pml verify tasks-claimed-first fail -DMUT_CLAIMED_FIRST
+MODEL=tasks.pml verify tasks-no-claim-back fail -DMUT_NO_CLAIM_BACK

@@ -45,14 +45,23 @@ int ctrl_close(ring_h h) { /* model: @close */
 	return rc;
 }
 
-/* ctrl_state reads taken before the claims, so that a concurrent claim can
- * only make "every claimed message taken" look not yet true; and the
- * failure mark last, so that a close or lost credits that a failure made
- * are never seen without it. */
-int ctrl_state(ring_h h, ctrl_state_t *out) { /* model: @none-left */
-	static const int order[] = {W_TAKEN, W_CLAIMED, W_AVAIL, W_FREE, W_FAILED};
+/* ctrl_done marks n tasks of a Tasks channel done. A taker calls it only
+ * after the puts it made while it held them, each of which claimed its
+ * tasks before it published them (tasks.pml). */
+int ctrl_done(ring_h h, int64_t n) { /* model: @done */
+	int64_t old;
+	return -ring_word(h, W_DONE, n, 0, &old);
+}
+
+/* ctrl_state reads done and taken before the claims, so that a concurrent
+ * claim can only make "every claimed message taken" (or, on a Tasks
+ * channel, "every claimed task done") look not yet true; and the failure
+ * mark last, so that a close or lost credits that a failure made are never
+ * seen without it. */
+int ctrl_state(ring_h h, ctrl_state_t *out) { /* model: @none-left @over */
+	static const int order[] = {W_DONE, W_TAKEN, W_CLAIMED, W_AVAIL, W_FREE, W_FAILED};
 	int64_t v[CTRL_WORDS] = {0};
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++) {
 		int rc = -ring_load(h, order[i], 1, &v[order[i]]);
 		if (rc != MPI_SUCCESS) return rc;
 	}
@@ -60,6 +69,7 @@ int ctrl_state(ring_h h, ctrl_state_t *out) { /* model: @none-left */
 	out->closed = marks > 0;
 	out->free = v[W_FREE] + marks * CLOSED_MARK;
 	out->taken = v[W_TAKEN];
+	out->done = v[W_DONE];
 	out->claiming = (v[W_CLAIMED] & CLAIM_FLAG) != 0;
 	out->claimed = v[W_CLAIMED] & ~CLAIM_FLAG;
 	out->len = v[W_AVAIL] > 0 ? v[W_AVAIL] : 0;

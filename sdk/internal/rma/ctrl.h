@@ -15,6 +15,7 @@ typedef struct {
 	int64_t free;    /* free frames */
 	int64_t claimed; /* messages claimed so far */
 	int64_t taken;   /* messages taken so far */
+	int64_t done;    /* tasks marked done so far (Tasks channels) */
 	int claiming;    /* whether any claim has been made */
 	int closed;
 	int64_t failed;  /* 0, or the rank that failed the channel plus 1 */
@@ -40,6 +41,7 @@ int ctrl_closed(int64_t old);
 /* These return MPI_SUCCESS or an MPI error code. */
 int ctrl_claim(ring_h h, int64_t n);
 int ctrl_close(ring_h h);
+int ctrl_done(ring_h h, int64_t n);
 int ctrl_state(ring_h h, ctrl_state_t *out);
 /* ctrl_fail fails the channel for good, once: the first rank to call it
  * writes its rank and text (cut to FAIL_TEXT - 8 bytes), then closes the

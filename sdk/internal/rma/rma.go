@@ -212,6 +212,12 @@ func (r *Ring) Claim(n int64) error {
 	return check("MPI_Fetch_and_op", C.ctrl_claim(r.r, C.int64_t(n)))
 }
 
+// Done marks n tasks of a Tasks channel done.
+func (r *Ring) Done(n int64) error {
+	defer serialize()()
+	return check("MPI_Fetch_and_op", C.ctrl_done(r.r, C.int64_t(n)))
+}
+
 // CloseChannel marks the channel as closed, once.
 func (r *Ring) CloseChannel() error {
 	defer serialize()()
@@ -247,8 +253,8 @@ func Closed(old int64) bool { return C.ctrl_closed(C.int64_t(old)) != 0 }
 // State is the channel as its host sees it. Failed is 0, or the rank
 // that failed the channel (Fail) plus 1.
 type State struct {
-	Len, Free, Claimed, Taken, Failed int64
-	Claiming, Closed                  bool
+	Len, Free, Claimed, Taken, Failed, Done int64
+	Claiming, Closed                        bool
 }
 
 // State reads the channel's control words.
@@ -259,7 +265,7 @@ func (r *Ring) State() (State, error) {
 		return State{}, err
 	}
 	return State{Len: int64(s.len), Free: int64(s.free), Claimed: int64(s.claimed), Taken: int64(s.taken),
-		Failed: int64(s.failed), Claiming: s.claiming != 0, Closed: s.closed != 0}, nil
+		Failed: int64(s.failed), Done: int64(s.done), Claiming: s.claiming != 0, Closed: s.closed != 0}, nil
 }
 
 // LockAll opens the shared passive-target epoch on every rank.

@@ -29,8 +29,10 @@ int rma_finalized(void);
  * words, then cap slots of slot_size bytes (8-byte header + frame), then
  * the failure's text (ctrl.h). free and taken are adjacent: one MPI call
  * updates both. failed is 0, or the rank that failed the channel plus 1
- * once the text is written; fails counts the ranks that tried. */
-enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, W_FAILED, W_FAILS, CTRL_WORDS = 8 };
+ * once the text is written; fails counts the ranks that tried. done counts
+ * the tasks marked done on a Tasks channel (ctrl_done). 16 words keep the
+ * slots aligned as with 8. */
+enum { W_FREE, W_TAKEN, W_TAIL, W_AVAIL, W_HEAD, W_CLAIMED, W_FAILED, W_FAILS, W_DONE, CTRL_WORDS = 16 };
 
 /* Results of a protocol step. */
 enum {

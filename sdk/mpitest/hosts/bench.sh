@@ -67,6 +67,13 @@ for n in $RANKS; do for cfg in mpich-tcp ompi-ucx; do
 	farm=$(grep -E "^8 float64 run" "$o" | sed -E 's/.*farm depth 1 ([0-9]+) msg\/s[,;] farm depth 2 ([0-9]+) msg\/s.*/\1 \2/' | awk '{print ($1>$2?$1:$2)}' | paste -sd' ')
 	echo "| $cfg | $n ($((n < 3 ? n : 3))) | ${lat:-? | ? | ?} | $(ratio '8 float64') | $(ratio '8 KiB') | $reqs | $cpu | $(runs 3) | $farm |" >> "$work/section"
 done; done
+# The UTS speedup across the hosts: T1 on 3 hosts, one rank each, against
+# -seq on this host (examples/uts/bench.sh); UTS=0 leaves it out.
+if [ "${UTS:-1}" != 0 ]; then
+	echo "== UTS T1, 3 hosts x 1 rank, Open MPI"
+	{ echo; echo "### UTS across 3 test hosts, one rank a host (Open MPI)"; echo
+	  CGO_CFLAGS="$(pkg-config --cflags ompi-c)" CGO_LDFLAGS="$(pkg-config --libs ompi-c)" MPIRUN="$MPICHAN_HOSTS/mpirun.openmpi" RANKS=3 TREES=T1 bash examples/uts/bench.sh; } >>"$work/section"
+fi
 mkdir -p "$(dirname "$OUT")"
 cp "$work/section" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 echo "bench.sh: wrote $OUT:"
