@@ -18,7 +18,7 @@
 # written to /.singularity.d/env/90-environment.sh, %runscript to
 # /.singularity.d/runscript, the definition to /.singularity.d/Singularity,
 # and %test run inside the finished image. Downloaded .debs are kept in
-# $CACHE/apt-archives between builds. On failure OUT is removed again.
+# $CACHE/apt-archives for later builds. On failure OUT is removed again.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -42,6 +42,8 @@ case $out in
   / | /usr* | /etc* | /bin* | /lib* | /var/lib*) echo "build.sh: refusing OUT=$out" >&2; exit 1 ;;
 esac
 # remove_out: on failure, delete what was made (guarded: never / or empty).
+# step NAME: say that NAME starts, and how long the build has taken so far.
+step() { echo "build.sh: $1 (at ${SECONDS}s)" >&2; }
 remove_out() {
   [ -n "$out" ] && [ "$out" != / ] && [ -d "$out" ] && rm -rf --one-file-system -- "$out"
 }
@@ -66,7 +68,7 @@ esac
 
 root=$out/rootfs
 mkdir "$root"
-echo "build.sh: base root for $from" >&2
+step "base root for $from"
 tar -C "$root" -xf "$(bash "$repo/apptainer/base-root.sh")"
 cp -a /usr/local/go "$root/usr/local/go"
 mkdir -p "$root/go/bin" "$root/go/src" "$root/.singularity.d/env" "$root/.singularity.d/actions"
@@ -98,7 +100,7 @@ exec /.singularity.d/runscript "$@"
 ACTION
 chmod 0755 "$root/.singularity.d/actions/exec" "$root/.singularity.d/actions/run"
 
-echo "build.sh: %files" >&2
+step %files
 while read -r src dst; do
   case $dst in
     */) mkdir -p "$root$dst" ;;
@@ -116,18 +118,30 @@ done < <(part files)
 # built, with the network and the image's docker environment (not
 # %environment: Apptainer does not source it for %post).
 in_root() {
-  mkdir -p "$CACHE/apt-archives/partial"
   env -i HOME=/root TERM=dumb LANG=C.UTF-8 /usr/bin/bwrap \
     --bind "$root" / --dev /dev --proc /proc --perms 1777 --tmpfs /tmp \
     --ro-bind /etc/resolv.conf /etc/resolv.conf \
-    --bind "$CACHE/apt-archives" /var/cache/apt/archives \
     --ro-bind "$1" /tmp/script.sh --chdir / \
     /bin/sh -c '. /.singularity.d/env/10-docker2singularity.sh && exec /bin/sh '"$2"' /tmp/script.sh'
 }
+# The .debs that earlier builds downloaded are put where apt finds them, and
+# the ones %post downloads are kept for later builds (written under a
+# temporary name and renamed: builds may run at once) and then removed from
+# the image, as the debian image's docker-clean does.
+debs=$CACHE/apt-archives
+archives=$root/var/cache/apt/archives
 part section post >"$out/post.sh"
 if [ -s "$out/post.sh" ]; then
-  echo "build.sh: %post" >&2
+  step %post
+  mkdir -p "$debs"
+  find "$debs" -maxdepth 1 -name '*.deb' -exec cp -t "$archives" {} +
   in_root "$out/post.sh" "-e -x"
+  find "$archives" -maxdepth 1 -name '*.deb' -printf '%f\n' | while read -r deb; do
+    if [ ! -e "$debs/$deb" ]; then
+      cp "$archives/$deb" "$debs/.$deb.partial" && mv "$debs/.$deb.partial" "$debs/$deb"
+    fi
+  done
+  find "$archives" -maxdepth 1 -name '*.deb' -delete
 fi
 
 part section environment >"$root/.singularity.d/env/90-environment.sh"
@@ -136,17 +150,18 @@ chmod 0755 "$root/.singularity.d/runscript" "$root/.singularity.d/env/90-environ
 cp "$def" "$root/.singularity.d/Singularity"
 # Mount points that exec.sh and Apptainer bind over.
 mkdir -p "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+touch "$root/etc/hosts" "$root/etc/resolv.conf"
 
 part section test >"$out/test.sh"
 if [ -s "$out/test.sh" ]; then
-  echo "build.sh: %test" >&2
+  step %test
   (cd / && bash "$repo/apptainer/exec.sh" "$root" /bin/sh -e -x /dev/stdin <"$out/test.sh")
 fi
 
-echo "build.sh: mksquashfs" >&2
-mksquashfs "$root" "$out/image.squashfs" -noappend -quiet -comp gzip -processors 2 >&2
+step mksquashfs
+mksquashfs "$root" "$out/image.squashfs" -noappend -quiet -comp lz4 -processors 2 >&2
 GOWORK=off go -C "$repo/apptainer/sif" build -o "$out/sif" .
 "$out/sif" -def "$def" -squashfs "$out/image.squashfs" -o "$out/image.sif"
 rm -f "$out/defsection" "$out/sif" "$out/post.sh" "$out/test.sh"
 trap - EXIT
-echo "build.sh: built $out/image.sif" >&2
+step "built $out/image.sif"

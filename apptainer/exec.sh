@@ -4,7 +4,8 @@
 #   bash apptainer/exec.sh ROOTFS COMMAND [ARGS...]
 #
 # The root is mounted read-only, as a SIF's is, with the host's /dev, /proc,
-# /sys and /tmp bound in; the network, PIDs and IPC are the host's (no new
+# /sys, /tmp, /etc/hosts and /etc/resolv.conf bound in (Apptainer's
+# defaults, but $HOME and the working directory); the network, PIDs and IPC are the host's (no new
 # namespaces but the mount one), so a rank started by the host's mpirun or
 # srun reaches its launcher's PMI(x) server and its peers. The environment
 # is the caller's without PATH and LD_LIBRARY_PATH (as Apptainer drops
@@ -35,6 +36,8 @@ exec env -u PATH -u LD_LIBRARY_PATH /usr/bin/bwrap \
   --bind /proc /proc \
   --bind /sys /sys \
   --bind /tmp /tmp \
+  --ro-bind /etc/hosts /etc/hosts \
+  --ro-bind /etc/resolv.conf /etc/resolv.conf \
   --chdir "$dir" \
   --setenv PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   /.singularity.d/actions/exec "$@"
