@@ -107,7 +107,6 @@ while read -r src dst; do
     *) mkdir -p "$(dirname "$root$dst")" ;;
   esac
   # Globs in SRC are expanded as Apptainer does; each match is copied.
-  # shellcheck disable=SC2086
   matches=$(compgen -G "$src") || { echo "build.sh: %files: $src matches nothing in $PWD" >&2; false; }
   while IFS= read -r m; do
     cp -rL --preserve=mode,timestamps -- "$m" "$root$dst"
