@@ -4,14 +4,16 @@
 #
 # For Open MPI and for MPICH: mpichan-init makes a montecarlo project for
 # 3 nodes x 1 task; build.sh builds its apptainer/job.def as apptainer
-# build would (both images at once); then 3 ranks of the job run inside
-# the image under the host's launcher (mpirun / mpiexec.hydra, each rank
-# started through exec.sh, as `apptainer exec` would), and under the test
-# Slurm cluster the project's slurm/job-apptainer.sbatch is submitted
+# build would (both images, and apptainer/mpichan-base.def's, at once);
+# each image's MPI must be the host's release; then 3 ranks of the job run
+# inside the image under the host's launcher (mpirun / mpiexec.hydra, each
+# rank started through exec.sh, as `apptainer exec` would), and under the
+# test Slurm cluster the project's slurm/job-apptainer.sbatch is submitted
 # (sbatch --wait), with an `apptainer` on PATH that runs exec.sh on the
 # image's root (test-slurm.sh; the cluster is global, so it runs under
-# flock /tmp/mpichan-global.lock). Each run must print the job's result:
-# "... paths in 200 tasks on 3 ranks" and the Monte Carlo price.
+# flock -o /tmp/mpichan-global.lock, waiting 20 min at most). Each run must
+# print the job's result: "... paths in 200 tasks on 3 ranks" and the
+# Monte Carlo price.
 #
 # Everything is made in one directory under $MPICHAN_CONTAINER_TMP
 # (default /dev/shm: the roots are about 1 GB each and much faster to make
@@ -46,26 +48,49 @@ for mpi in "${MPIS[@]}"; do
     "$work/mc-$mpi" >/dev/null
 done
 
-echo "== building both images (apptainer/build.sh; logs in $work/build-*.log)"
+echo "== building the images (apptainer/build.sh, all at once; logs in $work/build-*.log)"
 start=$SECONDS
+labels=()
 pids=()
-for mpi in "${MPIS[@]}"; do
-  (cd "$work/mc-$mpi" && bash "$repo/apptainer/build.sh" apptainer/job.def "$work/img-$mpi") \
-    >"$work/build-$mpi.log" 2>&1 &
+# build LABEL DIR DEF: build.sh DEF in DIR into $work/img-LABEL, in the background.
+build() {
+  (cd "$2" && bash "$repo/apptainer/build.sh" "$3" "$work/img-$1") >"$work/build-$1.log" 2>&1 &
+  labels+=("$1")
   pids+=($!)
-done
+}
+for mpi in "${MPIS[@]}"; do build "$mpi" "$work/mc-$mpi" apptainer/job.def; done
+mkdir "$work/base"
+build base "$work/base" "$repo/apptainer/mpichan-base.def"
 failed=0
-for i in "${!MPIS[@]}"; do
+for i in "${!labels[@]}"; do
   if wait "${pids[$i]}"; then
-    grep -E '^(build\.sh: |/.*: SIF|  (object|primary) )' "$work/build-${MPIS[$i]}.log" | sed "s/^/${MPIS[$i]}: /"
+    grep -E '^(build\.sh: |/.*: SIF|  (object|primary) )' "$work/build-${labels[$i]}.log" | sed "s/^/${labels[$i]}: /"
   else
-    echo "FAIL: building the ${MPIS[$i]} image; the end of its log:" >&2
-    tail -30 "$work/build-${MPIS[$i]}.log" >&2
+    echo "FAIL: building the ${labels[$i]} image; the end of its log:" >&2
+    tail -30 "$work/build-${labels[$i]}.log" >&2
     failed=1
   fi
 done
 [ "$failed" = 0 ]
-echo "== both images built in $((SECONDS - start)) s"
+echo "== images built in $((SECONDS - start)) s"
+
+# The hybrid model needs the container's MPI to be the host's release.
+# same_version WHAT IMAGE COMMAND...: COMMAND's first line in IMAGE and on the host must agree.
+same_version() {
+  local what=$1 image=$2 host inside
+  shift 2
+  host=$("$@" | sed -n 1p)
+  inside=$(bash apptainer/exec.sh "$work/img-$image/rootfs" "$@" | sed -n 1p)
+  if [ "$host" != "$inside" ] || [ -z "$host" ]; then
+    echo "FAIL: $what: the $image image has \"$inside\", the host \"$host\"" >&2
+    return 1
+  fi
+  echo "ok: $what in the $image image and on the host: $host"
+}
+same_version "Open MPI" openmpi ompi_info --version
+same_version "Open MPI" base ompi_info --version
+same_version "MPICH" mpich mpichversion
+rm -rf --one-file-system -- "${work:?}/img-base"
 
 # check_result LOG WHAT: LOG must hold montecarlo's result for 3 ranks.
 check_result() {
@@ -89,8 +114,18 @@ for mpi in "${MPIS[@]}"; do
   check_result "$work/run-$mpi.log" "$mpi image under the host's ${launcher[0]}"
 done
 
-echo "== under the test Slurm cluster (waiting for /tmp/mpichan-global.lock)"
-flock /tmp/mpichan-global.lock bash apptainer/test-slurm.sh "$work" "${MPIS[@]}"
+# -o: the daemons that test-up.sh starts must not inherit the lock.
+echo "== under the test Slurm cluster (waiting for /tmp/mpichan-global.lock, 20 min at most)"
+status=0
+flock -o -w 1200 -E 75 /tmp/mpichan-global.lock bash apptainer/test-slurm.sh "$work" "${MPIS[@]}" || status=$?
+if [ "$status" = 75 ]; then
+  echo "FAIL: /tmp/mpichan-global.lock stayed taken for 20 min; processes that have it open:" >&2
+  for fd in /proc/[0-9]*/fd/*; do
+    [ "$(readlink "$fd" 2>/dev/null)" = /tmp/mpichan-global.lock ] && echo "  ${fd%%/fd/*}" >&2
+  done
+  exit 1
+fi
+[ "$status" = 0 ]
 for mpi in "${MPIS[@]}"; do
   check_result "$work/slurm-$mpi.log" "$mpi image under Slurm (slurm/job-apptainer.sbatch, srun)"
 done
