@@ -6,14 +6,15 @@
 # The packages are those the golang image has over debian:bookworm
 # (buildpack-deps:bookworm-scm, then gcc, libc6-dev, make, pkg-config); Go
 # itself is not in the tarball: build.sh copies the host's /usr/local/go.
-# The tarball is cached in $CACHE (default /var/cache/mpichan-container),
+# The tarball is cached in $MPICHAN_CONTAINER_CACHE (default
+# /var/cache/mpichan-container),
 # named by a hash of the suite, mirrors and package list, so a changed list
 # makes a new one. It is written under a temporary name and renamed, so a
 # cache file is always whole.
 #   bash apptainer/base-root.sh   ->  /var/cache/mpichan-container/bookworm-<hash>.tar
 set -euo pipefail
 
-CACHE=${CACHE:-/var/cache/mpichan-container}
+CACHE=${MPICHAN_CONTAINER_CACHE:-/var/cache/mpichan-container}
 SUITE=bookworm
 MIRRORS=(
   "deb http://deb.debian.org/debian bookworm main"

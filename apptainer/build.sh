@@ -28,8 +28,8 @@ fi
 def=$(realpath "$1")
 out=$2
 repo=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=${CACHE:-/var/cache/mpichan-container}
-export CACHE PATH=/usr/local/go/bin:$PATH
+CACHE=${MPICHAN_CONTAINER_CACHE:-/var/cache/mpichan-container}
+export MPICHAN_CONTAINER_CACHE=$CACHE PATH=/usr/local/go/bin:$PATH
 
 if [ "$(id -u)" != 0 ]; then echo "build.sh: must run as root (as apptainer build does without --fakeroot)" >&2; exit 1; fi
 for tool in bwrap mksquashfs mmdebstrap; do

@@ -7,18 +7,20 @@
 # build would (both images, and apptainer/mpichan-base.def's, at once);
 # each image's MPI must be the host's release; then 3 ranks of the job run
 # inside the image under the host's launcher (mpirun / mpiexec.hydra, each
-# rank started through exec.sh, as `apptainer exec` would), and under the
-# test Slurm cluster the project's slurm/job-apptainer.sbatch is submitted
-# (sbatch --wait), with an `apptainer` on PATH that runs exec.sh on the
-# image's root (test-slurm.sh; the cluster is global, so it runs under
-# flock -o /tmp/mpichan-global.lock, waiting 20 min at most). Each run must
-# print the job's result: "... paths in 200 tasks on 3 ranks" and the
-# Monte Carlo price.
+# rank started through exec.sh as `apptainer run` would: %runscript with
+# %environment), and under the test Slurm cluster the project's
+# slurm/job-apptainer.sbatch is submitted (sbatch --wait), with an
+# `apptainer` on PATH that runs exec.sh on the image's root (test-slurm.sh;
+# the cluster is global, so it runs under flock -o
+# /tmp/mpichan-global.lock, waiting 20 min at most). Each run must print
+# the job's result: "... paths in 200 tasks on 3 ranks" and the Monte
+# Carlo price.
 #
 # Everything is made in one directory under $MPICHAN_CONTAINER_TMP
 # (default /dev/shm: the roots are about 1 GB each and much faster to make
 # in memory) and removed at the end; the Debian base root and the .debs
-# are cached in /var/cache/mpichan-container (base-root.sh).
+# are cached in $MPICHAN_CONTAINER_CACHE (default /var/cache/mpichan-container;
+# base-root.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -48,6 +50,8 @@ for mpi in "${MPIS[@]}"; do
     "$work/mc-$mpi" >/dev/null
 done
 
+# Made once here rather than by the builds at once.
+bash apptainer/base-root.sh >/dev/null
 echo "== building the images (apptainer/build.sh, all at once; logs in $work/build-*.log)"
 start=$SECONDS
 labels=()
@@ -108,10 +112,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 for mpi in "${MPIS[@]}"; do
   name=mc-$mpi
   if [ "$mpi" = openmpi ]; then launcher=(mpirun --oversubscribe --bind-to none); else launcher=(mpiexec.hydra); fi
-  echo "== ${launcher[0]} -n 3 apptainer/exec.sh <$mpi image> /opt/$name/bin/$name"
+  # The image's %runscript, as `apptainer run` runs it.
+  echo "== ${launcher[0]} -n 3 apptainer/exec.sh <$mpi image> /.singularity.d/runscript"
   (cd "$work/$name" && timeout 300 "${launcher[@]}" -n 3 \
-    bash "$repo/apptainer/exec.sh" "$work/img-$mpi/rootfs" "/opt/$name/bin/$name") >"$work/run-$mpi.log" 2>&1 || true
-  check_result "$work/run-$mpi.log" "$mpi image under the host's ${launcher[0]}"
+    bash "$repo/apptainer/exec.sh" "$work/img-$mpi/rootfs" /.singularity.d/runscript) >"$work/run-$mpi.log" 2>&1 || true
+  check_result "$work/run-$mpi.log" "$mpi image's %runscript under the host's ${launcher[0]}"
 done
 
 # -o: the daemons that test-up.sh starts must not inherit the lock.
