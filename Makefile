@@ -31,7 +31,7 @@ RUN_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_opa
 APT_PKGS := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config shellcheck spin gcc
 MODULES := ./sdk ./examples .
 
-.PHONY: demo test check setup env bundle build install vet test-mpi test-race test-slurm test-hosts test-model soak bench bench-hosts bench-plot templates clean
+.PHONY: demo test check setup env bundle build install vet test-mpi test-race test-slurm test-container test-hosts test-model soak bench bench-hosts bench-plot templates clean
 
 demo: setup
 	@$(MAKE) --no-print-directory MPI=$(MPI) _demo
@@ -44,6 +44,7 @@ test: setup
 	@$(MAKE) --no-print-directory MPI=openmpi vet test-race test-mpi test-hosts
 	@$(MAKE) --no-print-directory MPI=mpich vet test-mpi test-hosts
 	@$(MAKE) --no-print-directory test-slurm
+	@$(MAKE) --no-print-directory test-container
 	@$(MAKE) --no-print-directory test-model
 
 # check: what to run before a commit (CONTRIBUTING.md), in about 2 minutes
@@ -111,6 +112,16 @@ test-mpi: bundle
 test-slurm: bundle
 	@echo "== real Slurm"
 	$(CGO_FLAGS) bash slurm/test.sh
+
+# A generated project's apptainer/job.def built as `apptainer build` would
+# (apptainer/build.sh: Debian 12 root, %files, %post, %environment,
+# %runscript, %test, squashfs, SIF), then 3 ranks of the job run in the
+# image under the host's launcher and under the test Slurm, for Open MPI
+# and MPICH (apptainer/test.sh; installs mmdebstrap, squashfs-tools and
+# bubblewrap if missing; caches the base root in /var/cache/mpichan-container).
+test-container: bundle
+	@echo "== Apptainer images built and run"
+	bash apptainer/test.sh
 
 # The protocol's Promela model, checked exhaustively by SPIN, and its
 # mutants, each of which must fail (sdk/model/check.sh; -full: bigger runs).

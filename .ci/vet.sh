@@ -32,6 +32,10 @@ for m in sdk examples .; do
 	check "$m"
 done
 
+# Its own module (the SIF library is needed nowhere else).
+echo "== vet apptainer/sif"
+GOWORK=off check apptainer/sif
+
 echo "== no tracker issue numbers or work sessions"
 bash .ci/no-tracker-refs.sh || failed=1
 
