@@ -42,7 +42,8 @@ type Options struct {
 	Prefetch int
 	// NoShared makes a channel whose ranks all share one node reach its
 	// host with MPI one-sided operations, as across nodes, instead of CPU
-	// atomics on memory from MPI_Win_allocate_shared.
+	// atomics on memory from MPI_Win_allocate_shared (or, where MPI cannot
+	// make a shared window, on memory the SDK maps itself: osc.go).
 	NoShared bool
 	// Tasks makes the channel carry tasks that make tasks: every put
 	// counts its messages as tasks, a taker marks each task it took done
