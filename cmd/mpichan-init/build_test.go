@@ -75,6 +75,7 @@ var templateRuns = map[string]struct {
 	"montecarlo": {[]string{"-progress", "off"}, `tasks on 3 ranks`},
 	"mapreduce":  {[]string{"-dir", ".", "-progress", "off", "-out", "counts.tsv"}, `chunks on 3 ranks`},
 	"sweep":      {[]string{"-progress", "off"}, `computed on 3 ranks`},
+	"tree":       {nil, `uts: tree=default nodes=1732 leaves=1050 depth=6 ranks=3 `},
 }
 
 // TestTemplatesBuildAndRun (acceptance 1): every template, generated with

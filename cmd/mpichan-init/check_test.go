@@ -14,7 +14,7 @@ import (
 // template, the repository's base definition and a multi-stage fixture pass
 // the checker; the generated scripts pass shellcheck when it is installed.
 func TestCheckAccepts(t *testing.T) {
-	for _, tpl := range []string{"minimal", "montecarlo", "mapreduce", "sweep"} {
+	for _, tpl := range builtinTemplates {
 		dir := filepath.Join(t.TempDir(), "job")
 		if out, err := runCLI(t, "new", "-t", tpl, "--sdk-path", sdkPath(t), "--partition", "debug", dir); err != nil {
 			if strings.Contains(err.Error(), "no template") {

@@ -133,3 +133,6 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// builtinTemplates are the templates a binary with the module bundle has.
+var builtinTemplates = []string{"minimal", "montecarlo", "mapreduce", "sweep", "tree"}

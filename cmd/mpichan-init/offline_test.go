@@ -81,7 +81,7 @@ func TestNewBuildsOffline(t *testing.T) {
 // %post's build step there, offline; the checker passes the definition.
 func TestContainerRecipes(t *testing.T) {
 	needMPI(t)
-	for _, tpl := range []string{"minimal", "montecarlo", "mapreduce", "sweep"} {
+	for _, tpl := range builtinTemplates {
 		t.Run(tpl, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "job")
 			if out, err := runCLI(t, "new", "-t", tpl, dir); err != nil {

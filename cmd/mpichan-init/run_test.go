@@ -42,6 +42,7 @@ var defaultRuns = map[string]defaultRun{
 				t.Errorf("wordcount.tsv is not the README's single-process count: %v\n%s", err, out)
 			}
 		}},
+	"tree": {jobkit: true, doc: []string{"uts: tree=default nodes=1732 leaves=1050 depth=6 ranks=2 "}},
 	"sweep": {jobkit: true, files: []string{"sweep.csv", "sweep.svg"},
 		doc: []string{
 			"NAME: 1410 points (10 damping × 141 omega), 1410 computed on 2 ranks",
@@ -121,7 +122,7 @@ func TestTemplatesRunByDefault(t *testing.T) {
 					t.Skip("skipped: no mpiexec.hydra")
 				}
 			}
-			for _, tpl := range []string{"minimal", "montecarlo", "mapreduce", "sweep"} {
+			for _, tpl := range builtinTemplates {
 				t.Run(tpl, func(t *testing.T) { runByDefault(t, tpl, mpi.flag, fake) })
 			}
 		})
