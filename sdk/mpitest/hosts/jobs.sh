@@ -26,19 +26,20 @@ fi
 # messages from UCX, MPI, hydra (its banner when it failed the launch after
 # the watchdog) or mpichan's Finalize watchdog.
 result() {
-	sed -E 's/^[[:space:]]+//' "$1" |
+	sed -E 's/^[[:space:]]+//; s/^(uts: .* depth=[0-9]+) ranks=.*/\1/' "$1" |
 		grep -vE '^$|^\[|^(mpichan|mpitest):|took|elapsed|[0-9.]+ ?(ms|s|µs)\b|/s\b|rank [0-9]+ on' |
 		grep -vE '^=|^YOUR APPLICATION TERMINATED|^This typically refers to a problem|^Please see the FAQ page' | sort || true
 }
 
 fail=0
-for t in minimal montecarlo mapreduce sweep; do
+for t in minimal montecarlo mapreduce sweep tree; do
 	d="$work/$t"
 	(cd "$root" && go run ./cmd/mpichan-init new -t "$t" --sdk-path "$root/sdk" "$d" >/dev/null)
 	(cd "$d" && go mod tidy >/dev/null 2>&1 && go build -o job .)
 	case $t in
 		minimal) args=(-n 1000) ;;
 		mapreduce) args=(-dir "$root/examples" -progress off -out counts.tsv) ;;
+		tree) args=(-tree T1) ;;
 		*) args=(-progress off) ;;
 	esac
 	for where in local hosts; do
