@@ -102,10 +102,15 @@ func (r *ring) takeBatch(ctx context.Context, l *takeLoop) error {
 	want := min(l.want, max(1, batchBytes/r.lay.slotSize))
 	var msgs [][]byte
 	var avail int64
-	kept, ok, err := r.waitTake(ctx, false, true, func() (st status, err error) {
+	attempt := func() (st status, err error) {
 		msgs, avail, st, err = r.t.take(want, &l.flight)
 		return st, err
-	})
+	}
+	st, err := attempt()
+	kept, ok := []byte(nil), err == nil && st == done
+	if err == nil && st != done {
+		kept, ok, err = r.waitTake(ctx, false, true, st, attempt)
+	}
 	l.queue = append(l.queue, msgs...) // with an error, what the batch got before it
 	r.stats.takes(r.lay, msgs...)
 	switch {

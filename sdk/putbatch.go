@@ -31,7 +31,7 @@ func (r *ring) putMany(ctx context.Context, msgs [][]byte) (int, error) {
 		if err != nil {
 			return done, err
 		}
-		if err := r.waitPut(ctx, false, r.t.prepareBatch(raw[done:done+n], frames)); err != nil {
+		if err := r.putOrWait(ctx, false, r.t.prepareBatch(raw[done:done+n], frames)); err != nil {
 			return done, err
 		}
 		done += n

@@ -126,17 +126,18 @@ func (c *relayClient) state() (State, error) {
 const stateWords = 7
 
 // prepare: the relay sends the message, not its frames.
-func (c *relayClient) prepare(b, data []byte, _ int) outgoing {
-	if data == nil {
-		data = b[frameHeader:]
-	}
-	return outgoing{msgs: [][]byte{data}}
+func (c *relayClient) prepare(b []byte, _ int) outgoing {
+	return outgoing{msgs: [][]byte{b[frameHeader:]}}
 }
 
 func (c *relayClient) prepareBatch(msgs [][]byte, _ int) outgoing { return outgoing{msgs: msgs} }
 
 func (c *relayClient) put(o outgoing) (status, error) {
-	code, _, _, err := c.call(opPut, 0, o.msgs)
+	msgs := o.msgs
+	if o.data != nil {
+		msgs = [][]byte{o.data}
+	}
+	code, _, _, err := c.call(opPut, 0, msgs)
 	switch {
 	case err != nil:
 		return full, err

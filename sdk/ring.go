@@ -139,7 +139,11 @@ func (r *ring) put(ctx context.Context, b, data []byte, try bool) error {
 		return err
 	}
 	defer r.guard.leave()
-	if err := r.waitPut(ctx, try, r.t.prepare(b, data, k)); err != nil {
+	o := outgoing{data: data, k: 1}
+	if data == nil {
+		o = r.t.prepare(b, k)
+	}
+	if err := r.putOrWait(ctx, try, o); err != nil {
 		return err
 	}
 	r.stats.puts(1, n, k-1)
@@ -171,15 +175,21 @@ func (r *ring) takeOne(ctx context.Context, try, view bool) (msg []byte, held in
 	if msg, ok := r.held.pop(); ok {
 		return msg, -1, true, nil
 	}
-	kept, ok, err := r.waitTake(ctx, try, false, func() (st status, err error) {
-		msg, held, st, err = r.t.takeOne(view)
-		return st, err
-	})
-	if kept != nil {
-		return kept, -1, true, nil
-	}
-	if err != nil || !ok {
+	msg, held, st, err := r.t.takeOne(view)
+	if err != nil {
 		return nil, -1, false, err
+	}
+	if st != done {
+		kept, ok, err := r.waitTake(ctx, try, false, st, func() (st status, err error) {
+			msg, held, st, err = r.t.takeOne(view)
+			return st, err
+		})
+		if kept != nil {
+			return kept, -1, true, nil
+		}
+		if err != nil || !ok {
+			return nil, -1, false, err
+		}
 	}
 	r.stats.takes(r.lay, msg)
 	return msg, held, true, nil

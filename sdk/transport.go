@@ -33,14 +33,15 @@ package mpichan
 //     its own rank waits in Free, calls the window unguarded);
 //   - no method allocates per frame beyond what the message itself needs.
 type transport interface {
-	// prepare readies one message for put, once before its tries: b holds
-	// frameHeader bytes of room and then the message, unless data (not
-	// nil: the payload of a one-frame message) is given apart. k is its
-	// frames.
-	prepare(b, data []byte, k int) outgoing
+	// prepare readies one message of k frames for put, once before its
+	// tries: b holds frameHeader bytes of room and then the message. (A
+	// one-frame message whose payload is given apart needs no preparing:
+	// outgoing{data: payload, k: 1}.)
+	prepare(b []byte, k int) outgoing
 	// prepareBatch readies msgs (frames in all) for put as one batch.
 	prepareBatch(msgs [][]byte, frames int) outgoing
-	// put tries once to put what prepare readied: done, full or closed.
+	// put tries once to put what prepare readied, or a payload given
+	// apart (outgoing.data): done, full or closed.
 	put(o outgoing) (status, error)
 	// take tries once to take up to want (>= 1) messages as one batch:
 	// done with at least one, empty, or noneLeft. avail is how many were
@@ -84,9 +85,10 @@ const (
 )
 
 // outgoing is one message, or one batch, readied for a transport's put:
-// for a window, frames (buf; or data, the payload of a one-frame message,
-// which put gives its header) and, for a batch, each message's frame
-// count; for the relay, the messages themselves.
+// data, the payload of a one-frame message given apart (every transport
+// takes it as it is); or, from prepare or prepareBatch, for a window,
+// frames (buf) and, for a batch, each message's frame count, and for the
+// relay, the messages themselves.
 type outgoing struct {
 	buf, data []byte
 	counts    []int64

@@ -16,15 +16,16 @@ import (
 // (ErrFull), else it backs off and tries again. Each wait counts as a retry
 // (Stats.Retries).
 
-// waitPut puts o, waiting while the channel is full (unless try).
-func (r *ring) waitPut(ctx context.Context, try bool, o outgoing) error {
+// putOrWait puts o, waiting while the channel is full (unless try). The
+// first try is made here, outside the loop, so that a put that finds room
+// costs no more than that try.
+func (r *ring) putOrWait(ctx context.Context, try bool, o outgoing) error {
+	st, err := r.t.put(o)
+	if err != nil || st == done {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
-		st, err := r.t.put(o)
 		switch {
-		case err != nil:
-			return err
-		case st == done:
-			return nil
 		case st == closed:
 			return ErrClosed
 		case try:
@@ -34,22 +35,29 @@ func (r *ring) waitPut(ctx context.Context, try bool, o outgoing) error {
 		if err := r.backoff.Wait(ctx, attempt); err != nil {
 			return fmt.Errorf("mpichan: put: %w", err)
 		}
+		if st, err = r.t.put(o); err != nil || st == done {
+			return err
+		}
 	}
 }
 
-// waitTake runs attempt, one try of a take, until it takes something:
-// ok with kept nil; or until a message a stopped loop left on this rank
+// waitTake follows a try of a take that found no message (st: empty or
+// noneLeft) and runs attempt, the next try, until it takes something: ok
+// with kept nil; or until a message a stopped loop left on this rank
 // turns up instead: ok with kept that message. ok is false, with no error,
 // when none is left. In a range loop (inLoop) a context that ended while
-// the take waited is reported even if none is left by then.
-func (r *ring) waitTake(ctx context.Context, try, inLoop bool, attempt func() (status, error)) (kept []byte, ok bool, err error) {
+// the take waited is reported even if none is left by then. (The first
+// try is the caller's, so that a take that finds a message costs no more
+// than that try.)
+func (r *ring) waitTake(ctx context.Context, try, inLoop bool, st status, attempt func() (status, error)) (kept []byte, ok bool, err error) {
 	for n := 0; ; n++ {
-		st, err := attempt()
-		if err != nil {
-			return nil, false, err
-		}
-		if st == done {
-			return nil, true, nil
+		if n > 0 {
+			if st, err = attempt(); err != nil {
+				return nil, false, err
+			}
+			if st == done {
+				return nil, true, nil
+			}
 		}
 		if msg, ok := r.held.pop(); ok { // a loop on this rank stopped meanwhile
 			return msg, true, nil

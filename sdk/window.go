@@ -109,10 +109,7 @@ func (w *window) activity() int64 { return w.win.Activity() }
 // pending operations when target is this rank.
 func (w *window) poke(target int) error { return w.win.Poke(target) }
 
-func (w *window) prepare(b, data []byte, k int) outgoing {
-	if data != nil { // one frame, its header built by put
-		return outgoing{data: data, k: 1}
-	}
+func (w *window) prepare(b []byte, k int) outgoing {
 	msg := b[frameHeader:]
 	if k == 1 && len(b) < alignFrom { // one frame: header and data as they are
 		w.lay.header(b, len(msg), 1)
