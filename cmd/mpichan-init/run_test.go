@@ -187,6 +187,11 @@ func runByDefault(t *testing.T, tpl, mpi, fake string) {
 		if out := run(t, ctx, dir, env, "make", "run", "NP=2", "ARGS=-n 10"); !strings.Contains(out, "sum=385 want=385 tasks=10 world_size=2") {
 			t.Errorf("make run ARGS=\"-n 10\": the flag did not reach the job:\n%s", out)
 		}
+		// A bad input ends every rank at once (the job's own -timeout is
+		// 5 minutes; ctx would end a job that waited for it).
+		if out := runFail(t, ctx, dir, env, "make", "run", "NP=2", "ARGS=-n -3"); !strings.Contains(out, name+": -n -3") {
+			t.Errorf("make run ARGS=\"-n -3\": want the error from the job:\n%s", out)
+		}
 	}
 	if dr.jobkit {
 		out := runFail(t, ctx, dir, env, "make", "run", "NP=2", "ARGS=-no-such-flag")
